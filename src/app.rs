@@ -1,0 +1,331 @@
+//! What each command does: map its arguments to one engine call and the emitters.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use crate::checks::{self, Mode, Move};
+use crate::cli::{CheckArgs, Cli, Color, Command, Common, FailOn, TransitionArgs};
+use crate::config::{self, Config, Level};
+use crate::engine;
+use crate::fsutil;
+use crate::kanban::{Status, edit};
+use crate::report::{self, OutputFormat, Policy, Report, Severity, TextStyle, Verdict};
+use crate::workspace::Workspace;
+
+/// Runs a command; returns the process exit code. Errors are printed here, once.
+pub fn run(cli: Cli) -> i32 {
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("qgate: error: {msg}");
+            2
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<i32, String> {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Transition(args) => transition(args),
+        Command::Checks(c) => list_checks(c.config.as_deref()),
+        Command::Explain { id } => explain(&id),
+        Command::Init { output, force } => init(&output, force),
+        Command::Watch(_) => not_yet("watch"),
+        Command::Perf(_) => not_yet("perf record"),
+        Command::Baseline(_) => not_yet("baseline write"),
+        Command::Merge(_) => not_yet("merge"),
+    }
+}
+
+fn not_yet(what: &str) -> Result<i32, String> {
+    Err(format!(
+        "`qgate {what}` is not available yet in qgate {}",
+        env!("CARGO_PKG_VERSION")
+    ))
+}
+
+fn cwd() -> Result<PathBuf, String> {
+    std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))
+}
+
+fn workspace(cwd: &Path, config_file: Option<&Path>) -> Result<Workspace, String> {
+    let root = Workspace::discover_root(cwd);
+    let explicit = config_file.map(|p| cwd.join(p));
+    let config = Config::discover(&root, explicit.as_deref()).map_err(|e| e.to_string())?;
+    for (id, level) in &config.levels {
+        if checks::RESERVED.contains(&id.as_str()) && *level != Level::Off {
+            eprintln!(
+                "qgate: note: check `{id}` is not available in this version; its setting is ignored"
+            );
+        }
+    }
+    Workspace::new(root, config)
+}
+
+/// Validates the shared options; returns the engine options and the extra reports.
+fn options(c: &Common) -> Result<(engine::Options, Vec<(OutputFormat, PathBuf)>), String> {
+    if c.changed_since.is_some() {
+        return Err("--changed-since is not available yet in this version".into());
+    }
+    if c.staged {
+        return Err("--staged is not available yet in this version".into());
+    }
+    if c.baseline.is_some() {
+        return Err("--baseline is not available yet in this version".into());
+    }
+    c.format.ensure_available()?;
+    let mut reports = Vec::new();
+    for spec in &c.report {
+        let (fmt, path) = spec
+            .split_once('=')
+            .filter(|(f, p)| !f.is_empty() && !p.is_empty())
+            .ok_or_else(|| {
+                format!("--report takes FORMAT=PATH, e.g. junit=qgate.xml; got `{spec}`")
+            })?;
+        let fmt = <OutputFormat as clap::ValueEnum>::from_str(fmt, true)
+            .map_err(|_| format!("--report: unknown format `{fmt}` (text, json, junit, sarif, github, html, prometheus)"))?;
+        fmt.ensure_available()?;
+        reports.push((fmt, PathBuf::from(path)));
+    }
+    if let Some(ids) = &c.checks {
+        for id in ids {
+            if checks::find(id).is_some() {
+                continue;
+            }
+            if checks::RESERVED.contains(&id.as_str()) {
+                return Err(format!("check `{id}` is not available yet in this version"));
+            }
+            let known: Vec<&str> = checks::REGISTRY.iter().map(|c| c.id()).collect();
+            return Err(format!(
+                "unknown check `{id}`; known checks: {}",
+                known.join(", ")
+            ));
+        }
+    }
+    let policy = Policy {
+        fail_on: match c.fail_on {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+        },
+        exit_zero: c.exit_zero,
+    };
+    Ok((
+        engine::Options {
+            only: c.checks.clone(),
+            policy,
+        },
+        reports,
+    ))
+}
+
+fn color(c: Color) -> bool {
+    match c {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+/// Prints the report on stdout and writes the extra reports; returns the exit code.
+fn emit(
+    report: &Report,
+    c: &Common,
+    extra: &[(OutputFormat, PathBuf)],
+    cwd: &Path,
+) -> Result<i32, String> {
+    for (fmt, path) in extra {
+        let mut buf = Vec::new();
+        report::emit(*fmt, report, TextStyle::default(), &mut buf).map_err(|e| e.to_string())?;
+        fsutil::atomic_write(&cwd.join(path), &buf)
+            .map_err(|e| format!("{}: cannot write report: {e}", path.display()))?;
+    }
+    let style = TextStyle {
+        color: color(c.color),
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let written = report::emit(c.format, report, style, &mut out).and_then(|()| out.flush());
+    match written {
+        Ok(()) => Ok(report.exit_code),
+        // A closed pipe (`qgate check | head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(report.exit_code),
+        Err(e) => Err(format!("cannot write output: {e}")),
+    }
+}
+
+fn check(args: CheckArgs) -> Result<i32, String> {
+    let cwd = cwd()?;
+    let (opts, extra) = options(&args.common)?;
+    let mut ws = workspace(&cwd, args.common.config.as_deref())?;
+    if !args.paths.is_empty() {
+        ws.set_paths(&cwd, &args.paths)?;
+    }
+    let report = engine::run(&ws, &Mode::Check, &opts);
+    emit(&report, &args.common, &extra, &cwd)
+}
+
+fn transition(args: TransitionArgs) -> Result<i32, String> {
+    let cwd = cwd()?;
+    let (opts, extra) = options(&args.common)?;
+    let ws = workspace(&cwd, args.common.config.as_deref())?;
+    let board = match ws.board() {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            return Err(checks::NO_BOARD.replace(
+                "; nothing to check",
+                "; set kanban.format and kanban.tasks in qgate.yaml",
+            ));
+        }
+        Err(e) => return Err(format!("cannot read the kanban board: {e}")),
+    };
+    let to = Status::new(&args.to);
+    if to.norm.is_empty() {
+        return Err("--to must name a status".into());
+    }
+    let as_path = cwd.join(&args.task);
+    let matches: Vec<usize> =
+        if as_path.is_file() && board.format != crate::kanban::Format::Obsidian {
+            let rel = ws.rel(&cwd, Path::new(&args.task));
+            (0..board.tasks.len())
+                .filter(|&i| board.tasks[i].path == rel)
+                .collect()
+        } else {
+            board.find(&args.task)
+        };
+    let index = match matches.as_slice() {
+        [one] => *one,
+        [] => {
+            return Err(format!(
+                "no task `{}` on the {} board at {} (ids compare case-insensitively)",
+                args.task, board.format, board.location
+            ));
+        }
+        many => {
+            let names: Vec<String> = many
+                .iter()
+                .map(|&i| format!("{} ({})", board.tasks[i].display_id(), board.tasks[i].path))
+                .collect();
+            return Err(format!(
+                "`{}` names {} tasks: {}",
+                args.task,
+                many.len(),
+                names.join("; ")
+            ));
+        }
+    };
+    let mv = Move { task: index, to };
+    let noop = mv.is_noop(board);
+    let report = engine::run(&ws, &Mode::Transition(mv.clone()), &opts);
+    let task = &board.tasks[index];
+    if args.apply {
+        if report.verdict != Verdict::Pass {
+            eprintln!(
+                "qgate: not applied: the move of {} is refused; the task file is unchanged",
+                task.display_id()
+            );
+        } else if noop {
+            eprintln!(
+                "qgate: {} is already in `{}`; nothing to change",
+                task.display_id(),
+                args.to.trim()
+            );
+        } else {
+            let spelling = board.spelling_of(&mv.to.norm).unwrap_or(args.to.trim());
+            edit::apply_status(&ws.root, board.format, task, spelling)?;
+            let from = task.status.as_ref().map_or("(none)", |s| s.raw.as_str());
+            eprintln!(
+                "qgate: moved {} from `{from}` to `{spelling}` ({})",
+                task.display_id(),
+                task.path
+            );
+        }
+    }
+    emit(&report, &args.common, &extra, &cwd)
+}
+
+fn list_checks(config_file: Option<&Path>) -> Result<i32, String> {
+    let cwd = cwd()?;
+    let ws = workspace(&cwd, config_file)?;
+    let mut out = String::new();
+    let width = checks::REGISTRY
+        .iter()
+        .map(|c| c.id().len())
+        .chain(checks::RESERVED.iter().map(|r| r.len()))
+        .max()
+        .unwrap_or(0);
+    for c in checks::REGISTRY {
+        let level = ws.config.level_of(c.id(), c.default_level());
+        out.push_str(&format!(
+            "{:width$}  {:5}  {}\n",
+            c.id(),
+            level.to_string(),
+            c.summary()
+        ));
+    }
+    for r in checks::RESERVED {
+        out.push_str(&format!(
+            "{r:width$}  {:5}  (not available in this version)\n",
+            "-"
+        ));
+    }
+    print_stdout(&out)
+}
+
+fn explain(id: &str) -> Result<i32, String> {
+    let text = if let Some(c) = checks::find(id) {
+        let mut t = format!(
+            "{} — {}\nDefault level: {}\n\n{}\n",
+            c.id(),
+            c.summary(),
+            c.default_level(),
+            c.explanation()
+        );
+        t.push_str("\nFinding codes:\n");
+        let w = c.codes().iter().map(|d| d.code.len()).max().unwrap_or(0);
+        for d in c.codes() {
+            t.push_str(&format!("  {:w$}  {}\n", d.code, d.summary));
+        }
+        t
+    } else if let Some((owner, d)) = checks::code_doc(id) {
+        format!(
+            "{} ({owner}) — {}\n\n{}\n",
+            d.code, d.summary, d.explanation
+        )
+    } else if checks::RESERVED.contains(&id) {
+        format!(
+            "{id}: this check id is reserved; the check is not available in qgate {}\n",
+            env!("CARGO_PKG_VERSION")
+        )
+    } else {
+        return Err(format!(
+            "`{id}` is no check id or finding code; `qgate checks` lists the checks"
+        ));
+    };
+    print_stdout(&text)
+}
+
+fn init(output: &Path, force: bool) -> Result<i32, String> {
+    let path = cwd()?.join(output);
+    if path.exists() && !force {
+        return Err(format!(
+            "{} already exists; use --force to overwrite it",
+            output.display()
+        ));
+    }
+    fsutil::atomic_write(&path, config::TEMPLATE.as_bytes())
+        .map_err(|e| format!("{}: {e}", output.display()))?;
+    eprintln!("qgate: wrote {}", output.display());
+    Ok(0)
+}
+
+fn print_stdout(text: &str) -> Result<i32, String> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(0),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+        Err(e) => Err(format!("cannot write output: {e}")),
+    }
+}

@@ -1,0 +1,140 @@
+//! The command line (clap definitions only; behaviour lives in `app`).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::report::OutputFormat;
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 passed (warnings allowed), 1 blocked, 2 error (bad usage, invalid config,
+unreadable input a gate needed). Errors never exit 0 unless --exit-zero.
+
+Examples:
+  qgate check                                 run every enabled gate on this repository
+  qgate check --format json --report junit=qgate.xml
+  qgate transition BACK-12 --to \"In Progress\" --apply
+  qgate explain p0-security-review";
+
+#[derive(Debug, Parser)]
+#[command(name = "qgate", version, about = "A quality gate for the merge path and the kanban board.", after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the enabled gates over the repository.
+    Check(CheckArgs),
+    /// Decide whether a kanban task may move to a status (and move it with --apply).
+    Transition(TransitionArgs),
+    /// List the registered checks with the level in effect.
+    Checks(ConfigArg),
+    /// Explain a check or a finding code: what, why, example, how to fix or suppress.
+    Explain {
+        /// A check id (`wip-limit`) or a finding code (`p0-missing-plan`).
+        id: String,
+    },
+    /// Write a commented qgate.yaml with every option at its default.
+    Init {
+        /// Where to write it.
+        #[arg(long, default_value = "qgate.yaml")]
+        output: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// File-watch compliance mode (not available yet).
+    Watch(Passthrough),
+    /// Benchmark history (not available yet).
+    Perf(Passthrough),
+    /// Baselines of accepted findings (not available yet).
+    Baseline(Passthrough),
+    /// Combine sharded JSON reports (not available yet).
+    Merge(Passthrough),
+}
+
+/// Arguments of commands that this version does not have yet.
+#[derive(Debug, Args)]
+pub struct Passthrough {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    pub rest: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArg {
+    /// Config file (default: qgate.yaml at the repository root, if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Options shared by `check` and `transition`.
+#[derive(Debug, Args)]
+pub struct Common {
+    /// Config file (default: qgate.yaml at the repository root, if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+    /// Also write FORMAT to PATH (repeatable), e.g. `--report junit=qgate.xml`.
+    #[arg(long, value_name = "FORMAT=PATH")]
+    pub report: Vec<String>,
+    /// Run only these checks (comma-separated ids).
+    #[arg(long, value_name = "ID,ID", value_delimiter = ',')]
+    pub checks: Option<Vec<String>>,
+    /// Only files changed since the merge-base with REF (not available yet).
+    #[arg(long, value_name = "REF")]
+    pub changed_since: Option<String>,
+    /// Check the git index's content of staged files (not available yet).
+    #[arg(long)]
+    pub staged: bool,
+    /// Only findings not in this baseline can fail the run (not available yet).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// The lowest severity that blocks.
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+    /// Always exit 0 (report only).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Colour in text output: auto = only on a terminal and without NO_COLOR.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: Color,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Restrict file-based checks to these files (excludes still apply).
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Debug, Args)]
+pub struct TransitionArgs {
+    /// A task file path, or a task id (case-insensitive; Obsidian: the card text).
+    pub task: String,
+    /// The status to move to ("In Progress" = in-progress = in_progress).
+    #[arg(long, value_name = "STATUS")]
+    pub to: String,
+    /// Write the new status into the task file when the move is allowed.
+    #[arg(long)]
+    pub apply: bool,
+    #[command(flatten)]
+    pub common: Common,
+}

@@ -1,0 +1,537 @@
+//! `qgate.yaml`: parsed into a raw form that mirrors the file (unknown keys rejected), then
+//! validated into [`Config`]. Every error names the file, the line and the key path.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Deserializer};
+
+use crate::kanban::{self, Format};
+
+pub const FILE_NAME: &str = "qgate.yaml";
+
+/// The level a check runs at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Findings block (exit 1).
+    Error,
+    /// Findings are reported but do not block.
+    Warn,
+    /// The check does not run.
+    Off,
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Level::Error => "error",
+            Level::Warn => "warn",
+            Level::Off => "off",
+        })
+    }
+}
+
+/// An invalid configuration: exit 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: String,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    /// Dotted key path, e.g. `kanban.wip_limits.review`; empty for the whole file.
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path)?;
+        if let Some(l) = self.line {
+            write!(f, ":{l}")?;
+            if let Some(c) = self.column {
+                write!(f, ":{c}")?;
+            }
+        }
+        if self.key.is_empty() {
+            write!(f, ": {}", self.message)
+        } else {
+            write!(f, ": `{}`: {}", self.key, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+// ---- raw form: exactly the file's shape ----
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    checks: RawChecks,
+    exclude: Option<Vec<String>>,
+    #[serde(default)]
+    kanban: RawKanban,
+    #[serde(default)]
+    p0: RawP0,
+    #[serde(default)]
+    perf: RawPerf,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChecks {
+    #[serde(rename = "wip-limit")]
+    wip_limit: Option<Level>,
+    #[serde(rename = "p0-security-review")]
+    p0_security_review: Option<Level>,
+    #[serde(rename = "transition-rules")]
+    transition_rules: Option<Level>,
+    #[serde(rename = "task-format")]
+    task_format: Option<Level>,
+    #[serde(rename = "path-traversal")]
+    path_traversal: Option<Level>,
+    #[serde(rename = "input-validation")]
+    input_validation: Option<Level>,
+    #[serde(rename = "perf-regression")]
+    perf_regression: Option<Level>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum RawFormat {
+    Auto,
+    Promethean,
+    Backlog,
+    KanbanMd,
+    Obsidian,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKanban {
+    format: Option<RawFormat>,
+    tasks: Option<String>,
+    wip_limits: Option<BTreeMap<String, i64>>,
+    transitions: Option<BTreeMap<String, Vec<String>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawP0 {
+    priorities: Option<Vec<String>>,
+    labels: Option<Vec<String>>,
+    keywords: Option<Vec<String>>,
+    gated: Option<Vec<String>>,
+    reviewers: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PerfTest {
+    TTest,
+    Percentage,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPerf {
+    #[serde(default, deserialize_with = "one_or_many")]
+    results: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "one_or_many")]
+    baseline: Option<Vec<String>>,
+    test: Option<PerfTest>,
+    #[serde(default, deserialize_with = "percent")]
+    threshold: Option<f64>,
+    confidence: Option<f64>,
+}
+
+fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Option::<OneOrMany>::deserialize(d)? {
+        None => None,
+        Some(OneOrMany::One(s)) => Some(vec![s]),
+        Some(OneOrMany::Many(v)) => Some(v),
+    })
+}
+
+/// `10%`, `"10%"`, `10` or `2.5` → percent as a number.
+fn percent<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum P {
+        N(f64),
+        S(String),
+    }
+    let v = match Option::<P>::deserialize(d)? {
+        None => return Ok(None),
+        Some(P::N(n)) => n,
+        Some(P::S(s)) => {
+            let t = s.trim();
+            t.strip_suffix('%')
+                .unwrap_or(t)
+                .trim()
+                .parse::<f64>()
+                .map_err(|_| {
+                    serde::de::Error::custom(format!(
+                        "expected a percentage such as `10%`, found `{s}`"
+                    ))
+                })?
+        }
+    };
+    if !(v.is_finite() && v > 0.0 && v < 10_000.0) {
+        return Err(serde::de::Error::custom(format!(
+            "percentage must be above 0%, found {v}%"
+        )));
+    }
+    Ok(Some(v))
+}
+
+// ---- validated form ----
+
+/// Kanban settings from qgate.yaml.
+#[derive(Debug, Clone, Default)]
+pub struct KanbanConfig {
+    /// `None`: auto-detect.
+    pub format: Option<Format>,
+    pub tasks: Option<String>,
+    /// (status as written, limit, line in qgate.yaml)
+    pub wip_limits: Vec<(String, i64, Option<u32>)>,
+    /// (from as written, to as written, line in qgate.yaml)
+    pub transitions: Vec<(String, Vec<String>, Option<u32>)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct P0Config {
+    /// Lower-cased.
+    pub priorities: Vec<String>,
+    /// Lower-cased.
+    pub labels: Vec<String>,
+    /// Lower-cased.
+    pub keywords: Vec<String>,
+    /// Normalized statuses.
+    pub gated: Vec<String>,
+    /// Normalized people; empty: anyone but the assignee.
+    pub reviewers: Vec<String>,
+}
+
+impl Default for P0Config {
+    fn default() -> Self {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect();
+        P0Config {
+            priorities: s(&["p0", "critical"]),
+            labels: s(&["security"]),
+            keywords: s(&["security", "vulnerability", "exploit", "cve"]),
+            gated: s(&["in_progress", "review", "done"]),
+            reviewers: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PerfConfig {
+    pub results: Vec<String>,
+    pub baseline: Vec<String>,
+    pub test: PerfTest,
+    /// Percent.
+    pub threshold: f64,
+    pub confidence: f64,
+}
+
+impl Default for PerfConfig {
+    fn default() -> Self {
+        PerfConfig {
+            results: Vec::new(),
+            baseline: vec![".qgate/perf-history.json".into()],
+            test: PerfTest::TTest,
+            threshold: 10.0,
+            confidence: 0.99,
+        }
+    }
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The file it came from; `None` when running on defaults.
+    pub file: Option<PathBuf>,
+    /// Levels set in the file, by check id.
+    pub levels: BTreeMap<String, Level>,
+    pub exclude: Vec<String>,
+    pub kanban: KanbanConfig,
+    pub p0: P0Config,
+    pub perf: PerfConfig,
+}
+
+impl Config {
+    /// The level in effect for a check.
+    pub fn level_of(&self, id: &str, default: Level) -> Level {
+        self.levels.get(id).copied().unwrap_or(default)
+    }
+
+    /// Loads `--config FILE` if given, else `qgate.yaml` at `root` if present, else defaults.
+    pub fn discover(root: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None => {
+                let p = root.join(FILE_NAME);
+                if !p.is_file() {
+                    return Ok(Config::default());
+                }
+                p
+            }
+        };
+        let display = path.display().to_string();
+        let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
+            path: display.clone(),
+            line: None,
+            column: None,
+            key: String::new(),
+            message: format!("cannot read config file: {e}"),
+        })?;
+        let mut cfg = Config::parse(&text, &display)?;
+        cfg.file = Some(path);
+        Ok(cfg)
+    }
+
+    /// Parses and validates config text; `display` names the file in errors.
+    pub fn parse(text: &str, display: &str) -> Result<Config, ConfigError> {
+        let err =
+            |line: Option<u32>, column: Option<u32>, key: &str, message: String| ConfigError {
+                path: display.to_string(),
+                line,
+                column,
+                key: key.to_string(),
+                message,
+            };
+        let raw: RawConfig = if text.trim().is_empty() || is_only_comments(text) {
+            RawConfig::default()
+        } else {
+            let de = yaml_serde::Deserializer::from_str(text);
+            serde_path_to_error::deserialize(de).map_err(|e| {
+                let key = e.path().to_string();
+                let key = if key == "." { String::new() } else { key };
+                let inner = e.into_inner();
+                let loc = inner.location();
+                let msg = kanban::markdown::strip_location(&inner.to_string());
+                err(
+                    loc.as_ref().map(|l| l.line() as u32),
+                    loc.as_ref().map(|l| l.column() as u32),
+                    &key,
+                    msg,
+                )
+            })?
+        };
+
+        let mut cfg = Config::default();
+        let c = &raw.checks;
+        for (id, level) in [
+            ("wip-limit", c.wip_limit),
+            ("p0-security-review", c.p0_security_review),
+            ("transition-rules", c.transition_rules),
+            ("task-format", c.task_format),
+            ("path-traversal", c.path_traversal),
+            ("input-validation", c.input_validation),
+            ("perf-regression", c.perf_regression),
+        ] {
+            if let Some(l) = level {
+                cfg.levels.insert(id.to_string(), l);
+            }
+        }
+
+        if let Some(ex) = raw.exclude {
+            for (i, pat) in ex.iter().enumerate() {
+                if let Err(e) = globset::GlobBuilder::new(pat)
+                    .literal_separator(true)
+                    .build()
+                {
+                    let line = kanban::find_key_line(text, None, "exclude").map(|l| l + i as u32);
+                    return Err(err(
+                        line,
+                        None,
+                        &format!("exclude[{i}]"),
+                        format!("invalid glob `{pat}`: {}", e.kind()),
+                    ));
+                }
+            }
+            cfg.exclude = ex;
+        }
+
+        let k = raw.kanban;
+        cfg.kanban.format = match k.format {
+            None | Some(RawFormat::Auto) => None,
+            Some(RawFormat::Promethean) => Some(Format::Promethean),
+            Some(RawFormat::Backlog) => Some(Format::Backlog),
+            Some(RawFormat::KanbanMd) => Some(Format::KanbanMd),
+            Some(RawFormat::Obsidian) => Some(Format::Obsidian),
+        };
+        if let Some(t) = k.tasks {
+            if t.trim().is_empty() {
+                let line = kanban::find_key_line(text, Some("kanban:"), "tasks");
+                return Err(err(line, None, "kanban.tasks", "must not be empty".into()));
+            }
+            cfg.kanban.tasks = Some(t);
+        }
+        for (status, limit) in k.wip_limits.unwrap_or_default() {
+            let line = kanban::find_key_line(text, Some("wip_limits:"), &status);
+            if kanban::normalize_status(&status).is_empty() {
+                return Err(err(
+                    line,
+                    None,
+                    "kanban.wip_limits",
+                    "a status name must not be empty".into(),
+                ));
+            }
+            cfg.kanban.wip_limits.push((status, limit, line));
+        }
+        for (from, to) in k.transitions.unwrap_or_default() {
+            let line = kanban::find_key_line(text, Some("transitions:"), &from);
+            if kanban::normalize_status(&from).is_empty()
+                || to.iter().any(|t| kanban::normalize_status(t).is_empty())
+            {
+                return Err(err(
+                    line,
+                    None,
+                    &format!("kanban.transitions.{from}"),
+                    "status names must not be empty".into(),
+                ));
+            }
+            cfg.kanban.transitions.push((from, to, line));
+        }
+
+        let lower = |v: Vec<String>| {
+            v.into_iter()
+                .map(|s| s.trim().to_lowercase())
+                .collect::<Vec<_>>()
+        };
+        if let Some(v) = raw.p0.priorities {
+            cfg.p0.priorities = lower(v);
+        }
+        if let Some(v) = raw.p0.labels {
+            cfg.p0.labels = lower(v);
+        }
+        if let Some(v) = raw.p0.keywords {
+            cfg.p0.keywords = lower(v);
+        }
+        if let Some(v) = raw.p0.gated {
+            cfg.p0.gated = v.iter().map(|s| kanban::normalize_status(s)).collect();
+        }
+        if let Some(v) = raw.p0.reviewers {
+            cfg.p0.reviewers = v.iter().map(|s| kanban::normalize_person(s)).collect();
+        }
+
+        let p = raw.perf;
+        if let Some(v) = p.results {
+            cfg.perf.results = v;
+        }
+        if let Some(v) = p.baseline {
+            cfg.perf.baseline = v;
+        }
+        if let Some(t) = p.test {
+            cfg.perf.test = t;
+        }
+        if let Some(t) = p.threshold {
+            cfg.perf.threshold = t;
+        }
+        if let Some(c) = p.confidence {
+            if !(c > 0.0 && c < 1.0) {
+                let line = kanban::find_key_line(text, Some("perf:"), "confidence");
+                return Err(err(
+                    line,
+                    None,
+                    "perf.confidence",
+                    format!("must be between 0 and 1 (exclusive), found {c}"),
+                ));
+            }
+            cfg.perf.confidence = c;
+        }
+        Ok(cfg)
+    }
+}
+
+fn is_only_comments(text: &str) -> bool {
+    text.lines().all(|l| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with('#') || t == "---"
+    })
+}
+
+/// The commented template written by `qgate init`; every option at its default.
+pub const TEMPLATE: &str = include_str!("../qgate.template.yaml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_err(text: &str) -> ConfigError {
+        Config::parse(text, "qgate.yaml").unwrap_err()
+    }
+
+    #[test]
+    fn template_is_valid_and_defaults_hold() {
+        let cfg = Config::parse(TEMPLATE, "qgate.template.yaml").unwrap();
+        assert_eq!(cfg.perf.threshold, 10.0);
+        assert_eq!(cfg.p0.gated, vec!["in_progress", "review", "done"]);
+        assert!(Config::parse("", "x").unwrap().levels.is_empty());
+        assert!(
+            Config::parse("# only a comment\n", "x")
+                .unwrap()
+                .levels
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn unknown_keys_name_line_and_path() {
+        let e = parse_err("kanban:\n  format: auto\n  wip_limit:\n    review: 2\n");
+        assert_eq!(e.line, Some(3), "{e}");
+        assert_eq!(e.key, "kanban.wip_limit");
+        assert!(e.message.contains("unknown field `wip_limit`"), "{e}");
+        let e = parse_err("checks:\n  wip-limit: fatal\n");
+        assert_eq!(
+            (e.line, e.key.as_str()),
+            (Some(2), "checks.wip-limit"),
+            "{e}"
+        );
+        let e = parse_err("kanban:\n  wip_limits:\n    review: two\n");
+        assert_eq!(
+            (e.line, e.key.as_str()),
+            (Some(3), "kanban.wip_limits.review"),
+            "{e}"
+        );
+        let e = parse_err("checks:\n  nope: error\n");
+        assert!(e.message.contains("unknown field `nope`"), "{e}");
+    }
+
+    #[test]
+    fn percentages_and_confidence_are_checked() {
+        assert_eq!(
+            Config::parse("perf:\n  threshold: 5%\n", "x")
+                .unwrap()
+                .perf
+                .threshold,
+            5.0
+        );
+        assert_eq!(
+            Config::parse("perf:\n  threshold: 7\n", "x")
+                .unwrap()
+                .perf
+                .threshold,
+            7.0
+        );
+        let e = parse_err("perf:\n  threshold: lots\n");
+        assert_eq!(e.key, "perf.threshold", "{e}");
+        let e = parse_err("perf:\n  confidence: 1.5\n");
+        assert_eq!(
+            (e.line, e.key.as_str()),
+            (Some(2), "perf.confidence"),
+            "{e}"
+        );
+    }
+}

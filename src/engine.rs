@@ -1,0 +1,341 @@
+//! The engine: runs the selected checks in parallel, times each, isolates failures, applies
+//! levels, fingerprints, suppressions, and builds the [`Report`].
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Instant;
+
+use sha2::{Digest, Sha256};
+
+use crate::checks::{self, Check, Context, Mode, Raw, Sink};
+use crate::config::Level;
+use crate::fsutil;
+use crate::report::{CheckReport, CheckStatus, Finding, Policy, Report, Severity};
+use crate::suppress::{self, Directive};
+use crate::workspace::Workspace;
+
+/// Which checks run, and what blocks.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--checks`: only these ids (validated by the caller).
+    pub only: Option<Vec<String>>,
+    pub policy: Policy,
+}
+
+/// The id of the report entry that carries findings about suppressions themselves.
+pub const SUPPRESSIONS: &str = "suppressions";
+
+pub fn run(ws: &Workspace, mode: &Mode, opts: &Options) -> Report {
+    let started = Instant::now();
+    let selected: Vec<&'static dyn Check> = checks::REGISTRY
+        .iter()
+        .copied()
+        .filter(|c| {
+            opts.only
+                .as_ref()
+                .is_none_or(|o| o.iter().any(|id| id == c.id()))
+        })
+        .collect();
+    let cx = Context { ws, mode };
+    let results: Vec<CheckReport> = std::thread::scope(|scope| {
+        let handles: Vec<_> = selected
+            .iter()
+            .map(|&check| {
+                let cx = &cx;
+                scope.spawn(move || run_one(check, cx))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .zip(&selected)
+            .map(|(h, c)| {
+                h.join()
+                    .unwrap_or_else(|_| failed(*c, "the check's thread panicked".into(), 0.0))
+            })
+            .collect()
+    });
+    let mut reports = results;
+    let meta = apply_suppressions(ws, mode, &mut reports);
+    if !meta.is_empty() {
+        reports.push(CheckReport {
+            id: SUPPRESSIONS.into(),
+            level: Level::Warn,
+            status: CheckStatus::Pass,
+            duration_ms: 0.0,
+            findings: meta,
+        });
+    }
+    for r in &mut reports {
+        r.derive_status();
+    }
+    Report::new(reports, ms_since(started), opts.policy)
+}
+
+fn run_one(check: &dyn Check, cx: &Context<'_>) -> CheckReport {
+    let level = cx.ws.config.level_of(check.id(), check.default_level());
+    if level == Level::Off {
+        return CheckReport {
+            id: check.id().into(),
+            level,
+            status: CheckStatus::Skipped,
+            duration_ms: 0.0,
+            findings: Vec::new(),
+        };
+    }
+    let started = Instant::now();
+    let mut sink = Sink::default();
+    let outcome = catch_unwind(AssertUnwindSafe(|| check.run(cx, &mut sink)));
+    let duration_ms = ms_since(started);
+    let error = match outcome {
+        Ok(Ok(())) => None,
+        Ok(Err(msg)) => Some(msg),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Some(format!(
+                "internal error (a bug in qgate, please report it): {what}"
+            ))
+        }
+    };
+    if let Some(msg) = error {
+        return failed(check, msg, duration_ms);
+    }
+    let findings = sink
+        .findings
+        .into_iter()
+        .map(|raw| complete(raw, level))
+        .collect();
+    CheckReport {
+        id: check.id().into(),
+        level,
+        status: CheckStatus::Pass,
+        duration_ms,
+        findings,
+    }
+}
+
+fn failed(check: &dyn Check, msg: String, duration_ms: f64) -> CheckReport {
+    let level = Level::Error;
+    let raw = Raw::new("check-failed", Severity::Error, msg);
+    CheckReport {
+        id: check.id().into(),
+        level,
+        status: CheckStatus::Error,
+        duration_ms,
+        findings: vec![complete(raw, level)],
+    }
+}
+
+/// Applies the level (a `warn` check reports errors as warnings) and the fingerprint.
+fn complete(raw: Raw, level: Level) -> Finding {
+    let severity = match (level, raw.severity) {
+        (Level::Warn, Severity::Error) => Severity::Warning,
+        (_, s) => s,
+    };
+    let fingerprint = fingerprint(raw.code, raw.path.as_deref().unwrap_or(""), &raw.content);
+    Finding {
+        code: raw.code.into(),
+        severity,
+        message: raw.message,
+        path: raw.path,
+        line: raw.line,
+        column: raw.column,
+        subject: raw.subject,
+        fingerprint,
+        suppressed: false,
+        snippet: None,
+    }
+}
+
+/// Stable across runs and line moves: code + path + whitespace-normalized content.
+pub fn fingerprint(code: &str, path: &str, content: &str) -> String {
+    let normalized: Vec<&str> = content.split_whitespace().collect();
+    let mut h = Sha256::new();
+    h.update(code.as_bytes());
+    h.update([0]);
+    h.update(path.as_bytes());
+    h.update([0]);
+    h.update(normalized.join(" ").as_bytes());
+    let digest = h.finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn ms_since(t: Instant) -> f64 {
+    (t.elapsed().as_secs_f64() * 1_000_000.0).round() / 1000.0
+}
+
+/// The 1-based `line` of `text`, without its terminator.
+fn nth_line(text: &str, line: u32) -> Option<String> {
+    let n = (line as usize).checked_sub(1)?;
+    text.lines().nth(n).map(str::to_string)
+}
+
+/// File texts the run already holds (board files), read lazily otherwise.
+struct Files<'a> {
+    ws: &'a Workspace,
+    known: HashMap<&'a str, &'a str>,
+    read: HashMap<String, Option<String>>,
+}
+
+impl<'a> Files<'a> {
+    fn new(ws: &'a Workspace) -> Self {
+        let mut known = HashMap::new();
+        if let Ok(Some(board)) = ws.board() {
+            for t in &board.tasks {
+                if let Some(d) = &t.doc {
+                    known.insert(d.path.as_str(), d.text.as_str());
+                }
+            }
+        }
+        Files {
+            ws,
+            known,
+            read: HashMap::new(),
+        }
+    }
+
+    fn text(&mut self, path: &str) -> Option<&str> {
+        if let Some(t) = self.known.get(path) {
+            return Some(t);
+        }
+        self.read
+            .entry(path.to_string())
+            .or_insert_with(|| fsutil::read_text(&self.ws.root.join(path)).ok())
+            .as_deref()
+    }
+}
+
+/// Marks suppressed findings, fills snippets, and returns findings about the directives
+/// themselves (unused, malformed, without a reason) for files in the run's scope.
+fn apply_suppressions(ws: &Workspace, mode: &Mode, reports: &mut [CheckReport]) -> Vec<Finding> {
+    let mut files = Files::new(ws);
+    let board = ws.board().ok().flatten();
+    let mut directives: BTreeMap<String, Vec<Directive>> =
+        board.map(|b| b.directives.clone()).unwrap_or_default();
+    let mut used: HashSet<(String, u32, String)> = HashSet::new();
+
+    for report in reports.iter_mut() {
+        let check_id = report.id.clone();
+        for f in &mut report.findings {
+            let (Some(path), Some(line)) = (f.path.clone(), f.line) else {
+                continue;
+            };
+            let Some(text) = files.text(&path) else {
+                continue;
+            };
+            f.snippet = nth_line(text, line);
+            let ds = directives
+                .entry(path.clone())
+                .or_insert_with(|| suppress::parse(text));
+            for d in ds.iter().filter(|d| d.covers_line(line)) {
+                for id in &d.ids {
+                    if *id == f.code || *id == check_id {
+                        f.suppressed = true;
+                        used.insert((path.clone(), d.line, id.clone()));
+                    }
+                }
+            }
+        }
+    }
+
+    // Which directive ids can be judged: those naming a check that ran, or one of its codes.
+    let ran: Vec<&CheckReport> = reports
+        .iter()
+        .filter(|r| r.status != CheckStatus::Skipped)
+        .collect();
+    let ran_ids: HashSet<&str> = ran.iter().map(|r| r.id.as_str()).collect();
+    let judged = |id: &str| -> Option<bool> {
+        if ran_ids.contains(id) {
+            return Some(true);
+        }
+        if let Some((owner, _)) = checks::code_doc(id) {
+            return Some(ran_ids.contains(owner));
+        }
+        if checks::find(id).is_some() || checks::RESERVED.contains(&id) {
+            return Some(false);
+        }
+        None
+    };
+    let scope: Vec<String> = match (mode, board) {
+        (Mode::Check, Some(b)) => b.files.clone(),
+        (Mode::Transition(mv), Some(b)) => b
+            .tasks
+            .get(mv.task)
+            .map(|t| vec![t.path.clone()])
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let mut meta = Vec::new();
+    for path in scope {
+        let Some(ds) = directives.get(&path) else {
+            continue;
+        };
+        for d in ds {
+            let at = |code: &'static str, sev: Severity, msg: String| {
+                let mut f = complete(
+                    Raw::new(code, sev, msg).at(path.clone(), Some(d.line)),
+                    Level::Error,
+                );
+                f.fingerprint = fingerprint(code, &path, &d.ids.join(","));
+                f
+            };
+            if d.ids.is_empty() {
+                meta.push(at(
+                    "invalid-suppression",
+                    Severity::Warning,
+                    "`qgate:ignore` must name what it suppresses: `qgate:ignore[CODE] reason`"
+                        .into(),
+                ));
+                continue;
+            }
+            for id in &d.ids {
+                match judged(id) {
+                    None => meta.push(at(
+                        "unused-suppression",
+                        Severity::Warning,
+                        format!("suppression names `{id}`, which is no check id or finding code (see `qgate checks`)"),
+                    )),
+                    Some(true) if !used.contains(&(path.clone(), d.line, id.clone())) => meta.push(at(
+                        "unused-suppression",
+                        Severity::Warning,
+                        format!("suppression of `{id}` matches no finding; remove it"),
+                    )),
+                    _ => {}
+                }
+            }
+            if d.reason.is_none() {
+                meta.push(at(
+                    "suppression-without-reason",
+                    Severity::Warning,
+                    format!(
+                        "suppression of `{}` gives no reason; write why after the brackets",
+                        d.ids.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    for f in &mut meta {
+        if let (Some(p), Some(l)) = (f.path.clone(), f.line) {
+            f.snippet = files.text(&p).and_then(|t| nth_line(t, l));
+        }
+    }
+    meta
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_ignore_whitespace_but_not_code_or_path() {
+        let a = fingerprint("c", "p", "x  y");
+        assert_eq!(a, fingerprint("c", "p", " x y "));
+        assert_ne!(a, fingerprint("d", "p", "x y"));
+        assert_ne!(a, fingerprint("c", "q", "x y"));
+        assert_eq!(a.len(), 32);
+    }
+}

@@ -1,0 +1,327 @@
+//! Front-matter task files (promethean, Backlog.md, kanban-md): one file, one task.
+
+use std::path::Path;
+
+use rayon::prelude::*;
+use yaml_serde::{Mapping, Value};
+
+use super::markdown::{self, FrontMatterError};
+use super::{Board, Doc, Problem, SignOff, Status, Task};
+use crate::fsutil;
+use crate::suppress;
+use crate::workspace::Exclude;
+
+/// Reads every `.md` file under `dir` (repository-relative) into `board`.
+/// `id_keys` are the front-matter keys that hold the id, in order of preference.
+pub(crate) fn load_dir(
+    root: &Path,
+    dir: &str,
+    exclude: &Exclude,
+    id_keys: &[&str],
+    board: &mut Board,
+) {
+    let abs = root.join(dir);
+    if !abs.is_dir() {
+        board.notes.push(format!(
+            "tasks directory `{dir}` does not exist: the board has no tasks"
+        ));
+        return;
+    }
+    let mut paths: Vec<String> = Vec::new();
+    for entry in walkdir::WalkDir::new(&abs)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(err) => {
+                let path = err
+                    .path()
+                    .map_or_else(|| dir.to_string(), |p| fsutil::rel_path(root, p));
+                board.problems.push(Problem {
+                    code: "task-unreadable",
+                    path,
+                    line: 1,
+                    column: 1,
+                    message: format!("cannot read the tasks directory: {err}"),
+                    subject: None,
+                });
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() || entry.path().extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let rel = fsutil::rel_path(root, entry.path());
+        if !exclude.is_excluded(&rel) {
+            paths.push(rel);
+        }
+    }
+    let parsed: Vec<(Option<Task>, Vec<Problem>, Vec<suppress::Directive>)> = paths
+        .par_iter()
+        .map(|rel| match fsutil::read_text(&root.join(rel)) {
+            Ok(text) => {
+                let directives = suppress::parse(&text);
+                let (task, problems) = parse(rel.clone(), text, id_keys);
+                (task, problems, directives)
+            }
+            Err(msg) => (
+                None,
+                vec![problem(rel, 1, 1, "task-unreadable", msg)],
+                Vec::new(),
+            ),
+        })
+        .collect();
+    for (rel, (task, problems, directives)) in paths.iter().zip(parsed) {
+        board.files.push(rel.clone());
+        if !directives.is_empty() {
+            board.directives.insert(rel.clone(), directives);
+        }
+        board.tasks.extend(task);
+        board.problems.extend(problems);
+    }
+}
+
+fn problem(path: &str, line: u32, column: u32, code: &'static str, message: String) -> Problem {
+    Problem {
+        code,
+        path: path.to_string(),
+        line,
+        column,
+        message,
+        subject: None,
+    }
+}
+
+fn from_fm_error(path: &str, e: FrontMatterError) -> Problem {
+    problem(
+        path,
+        e.line,
+        e.column,
+        "task-front-matter-invalid",
+        e.message,
+    )
+}
+
+/// Parses one task file. A file whose front matter cannot be read yields no task and a
+/// problem; a task missing fields yields the task and one problem per missing field.
+pub(crate) fn parse(path: String, text: String, id_keys: &[&str]) -> (Option<Task>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let split = match markdown::split(&text) {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            problems.push(problem(
+                &path,
+                1,
+                1,
+                "task-front-matter-invalid",
+                "task file has no front matter (it must open with a `---` line)".into(),
+            ));
+            return (None, problems);
+        }
+        Err(e) => return (None, vec![from_fm_error(&path, e)]),
+    };
+    let map = match markdown::parse_yaml(&split) {
+        Ok(m) => m,
+        Err(e) => return (None, vec![from_fm_error(&path, e)]),
+    };
+    let field_lines = markdown::key_lines(&split);
+    let line_of = |k: &str| {
+        field_lines
+            .iter()
+            .find(|(key, _)| key == k)
+            .map_or(1, |(_, l)| *l)
+    };
+    let mut invalid = |key: &str, v: &Value, want: &str| {
+        problems.push(Problem {
+            code: "task-field-invalid",
+            path: path.clone(),
+            line: line_of(key),
+            column: 1,
+            message: format!("`{key}` must be {want}, found {}", markdown::kind_name(v)),
+            subject: None,
+        });
+    };
+
+    let mut id = None;
+    for key in id_keys {
+        if let Some(v) = map.get(*key) {
+            match scalar(v) {
+                Ok(s) => id = s,
+                Err(()) => invalid(key, v, "a string or a number"),
+            }
+            if id.is_some() {
+                break;
+            }
+        }
+    }
+    let mut text_field = |key: &str| -> Option<String> {
+        let v = map.get(key)?;
+        match scalar(v) {
+            Ok(s) => s,
+            Err(()) => {
+                invalid(key, v, "a string");
+                None
+            }
+        }
+    };
+    let title = text_field("title");
+    let status = text_field("status").map(|s| Status::new(&s));
+    let priority = text_field("priority");
+    let mut list_field = |key: &str| -> Vec<String> {
+        match map.get(key) {
+            None => Vec::new(),
+            Some(v) => list(v).unwrap_or_else(|()| {
+                invalid(key, v, "a list of strings or a string");
+                Vec::new()
+            }),
+        }
+    };
+    let mut labels = list_field("labels");
+    for t in list_field("tags") {
+        if !labels.contains(&t) {
+            labels.push(t);
+        }
+    }
+    let assignees = list_field("assignee");
+    let signoffs = match map.get("security_review") {
+        None => Vec::new(),
+        Some(v) => signoffs(v, line_of("security_review")).unwrap_or_else(|()| {
+            invalid(
+                "security_review",
+                v,
+                "a mapping `{reviewer: NAME, verdict: approved}` or a list of them",
+            );
+            Vec::new()
+        }),
+    };
+
+    let id_key = id_keys.first().copied().unwrap_or("id");
+    let mut missing = |field: &str, present: bool| {
+        if !present {
+            problems.push(Problem {
+                code: "task-missing-field",
+                path: path.clone(),
+                line: 1,
+                column: 1,
+                message: format!("task has no `{field}` in its front matter"),
+                subject: Some(field.to_string()),
+            });
+        }
+    };
+    missing(id_key, id.is_some());
+    missing("title", title.is_some());
+    missing("status", status.is_some());
+
+    let (body_offset, body_line) = (split.body_offset, split.body_line);
+    let task = Task {
+        id,
+        title,
+        status,
+        priority,
+        labels,
+        assignees,
+        signoffs,
+        path: path.clone(),
+        line: 1,
+        field_lines,
+        doc: Some(Doc {
+            path,
+            text,
+            body_offset,
+            body_line,
+        }),
+    };
+    (Some(task), problems)
+}
+
+/// A scalar as text; `Ok(None)` for null or an empty string.
+fn scalar(v: &Value) -> Result<Option<String>, ()> {
+    let s = match v {
+        Value::Null => return Ok(None),
+        Value::String(s) => s.trim().to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Tagged(t) => return scalar(&t.value),
+        Value::Sequence(_) | Value::Mapping(_) => return Err(()),
+    };
+    Ok(if s.is_empty() { None } else { Some(s) })
+}
+
+/// A list of scalars, or one scalar (comma-separated values are split).
+fn list(v: &Value) -> Result<Vec<String>, ()> {
+    match v {
+        Value::Sequence(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                out.extend(scalar(item)?);
+            }
+            Ok(out)
+        }
+        other => Ok(scalar(other)?
+            .map(|s| {
+                s.split(',')
+                    .map(|p| p.trim().to_string())
+                    .filter(|p| !p.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()),
+    }
+}
+
+fn signoffs(v: &Value, line: u32) -> Result<Vec<SignOff>, ()> {
+    let one = |m: &Mapping| -> Result<Option<SignOff>, ()> {
+        let reviewer = m.get("reviewer").map(scalar).transpose()?.flatten();
+        let verdict = m.get("verdict").map(scalar).transpose()?.flatten();
+        Ok(reviewer.map(|reviewer| SignOff {
+            reviewer,
+            verdict,
+            line,
+        }))
+    };
+    match v {
+        Value::Null => Ok(Vec::new()),
+        Value::Mapping(m) => Ok(one(m)?.into_iter().collect()),
+        Value::Sequence(items) => {
+            let mut out = Vec::new();
+            for item in items {
+                match item {
+                    Value::Mapping(m) => out.extend(one(m)?),
+                    _ => return Err(()),
+                }
+            }
+            Ok(out)
+        }
+        _ => Err(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_fields_and_reports_missing_ones() {
+        let text = "---\nid: BACK-3\ntitle: Fix\nlabels: [security]\ntags:\n  - api\nassignee:\n  - '@alice'\nsecurity_review:\n  reviewer: bob\n  verdict: approved\n---\nbody\n";
+        let (task, problems) = parse("t.md".into(), text.into(), &["id"]);
+        let task = task.unwrap();
+        assert_eq!(task.id.as_deref(), Some("BACK-3"));
+        assert_eq!(task.labels, vec!["security", "api"]);
+        assert_eq!(task.assignees, vec!["@alice"]);
+        assert_eq!(task.signoffs[0].reviewer, "bob");
+        assert_eq!(task.signoffs[0].line, 9);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].code, "task-missing-field");
+        assert_eq!(problems[0].subject.as_deref(), Some("status"));
+    }
+
+    #[test]
+    fn numeric_ids_and_wrong_types() {
+        let text = "---\nid: 4\ntitle: [a, b]\nstatus: todo\n---\n";
+        let (task, problems) = parse("t.md".into(), text.into(), &["id"]);
+        let task = task.unwrap();
+        assert!(task.id_matches("4") && task.id_matches("004"));
+        assert_eq!(problems[0].code, "task-field-invalid");
+        assert_eq!(problems[0].line, 3);
+    }
+}

@@ -1,0 +1,19 @@
+//! qgate decides whether a change may go in and whether a kanban task may move.
+//!
+//! The library is the whole tool; `main.rs` only maps the command line onto [`app::run`].
+//! Data flows one way: a [`workspace::Workspace`] (files, git, board, config) is handed to the
+//! [`engine`], which runs the [`checks`] and builds a [`report::Report`]; emitters in
+//! [`report`] turn that report into text, JSON or JUnit, and the exit code is derived from it
+//! in one place ([`report::Report::exit_code`]).
+
+pub mod app;
+pub mod checks;
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod fsutil;
+pub mod git;
+pub mod kanban;
+pub mod report;
+pub mod suppress;
+pub mod workspace;

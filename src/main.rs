@@ -1,0 +1,11 @@
+//! The `qgate` binary: parse the command line, run, exit with the code the run decided.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = qgate::cli::Cli::parse();
+    let code = qgate::app::run(cli);
+    ExitCode::from(u8::try_from(code).unwrap_or(2))
+}

@@ -1,0 +1,141 @@
+//! The workspace a run looks at: the repository root, the validated config, the exclude
+//! globs, the PATH arguments, and the kanban board (read once, on first use, shared by
+//! every check).
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+use crate::config::Config;
+use crate::fsutil;
+use crate::kanban::{self, Board, LoadError};
+
+/// `exclude:` globs, matched against repository-relative paths and each of their parent
+/// directories (so `vendor/**` and `vendor` both exclude everything under `vendor/`).
+#[derive(Debug, Clone, Default)]
+pub struct Exclude {
+    set: GlobSet,
+}
+
+impl Exclude {
+    pub fn new(patterns: &[String]) -> Result<Exclude, String> {
+        let mut b = GlobSetBuilder::new();
+        for p in patterns {
+            let glob = GlobBuilder::new(p)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| format!("invalid exclude glob `{p}`: {}", e.kind()))?;
+            b.add(glob);
+        }
+        Ok(Exclude {
+            set: b.build().map_err(|e| e.to_string())?,
+        })
+    }
+
+    pub fn is_excluded(&self, rel: &str) -> bool {
+        if self.set.is_empty() {
+            return false;
+        }
+        if self.set.is_match(rel) {
+            return true;
+        }
+        let mut end = rel.len();
+        while let Some(i) = rel[..end].rfind('/') {
+            if self.set.is_match(&rel[..i]) {
+                return true;
+            }
+            end = i;
+        }
+        false
+    }
+}
+
+pub struct Workspace {
+    pub root: PathBuf,
+    pub config: Config,
+    pub exclude: Exclude,
+    /// PATH arguments, repository-relative, excludes applied; `None`: the whole repository.
+    pub paths: Option<Vec<String>>,
+    board: OnceLock<Result<Option<Board>, LoadError>>,
+}
+
+impl Workspace {
+    pub fn new(root: PathBuf, config: Config) -> Result<Workspace, String> {
+        let exclude = Exclude::new(&config.exclude)?;
+        Ok(Workspace {
+            root,
+            config,
+            exclude,
+            paths: None,
+            board: OnceLock::new(),
+        })
+    }
+
+    /// The git top-level of `cwd`, or `cwd` itself outside a repository.
+    pub fn discover_root(cwd: &Path) -> PathBuf {
+        match git2::Repository::discover(cwd) {
+            Ok(repo) => match repo.workdir() {
+                Some(w) => w.canonicalize().unwrap_or_else(|_| w.to_path_buf()),
+                None => cwd.to_path_buf(),
+            },
+            Err(_) => cwd.to_path_buf(),
+        }
+    }
+
+    /// Restricts file-based checks to `paths` (relative to `cwd`). Every path must exist and
+    /// lie inside the repository; excluded ones are dropped.
+    pub fn set_paths(&mut self, cwd: &Path, paths: &[PathBuf]) -> Result<(), String> {
+        let mut out = Vec::new();
+        for p in paths {
+            let abs = cwd.join(p);
+            let canon = abs
+                .canonicalize()
+                .map_err(|e| format!("{}: {e}", p.display()))?;
+            if !canon.starts_with(&self.root) {
+                return Err(format!(
+                    "{}: path is outside the repository {}",
+                    p.display(),
+                    self.root.display()
+                ));
+            }
+            let rel = fsutil::rel_path(&self.root, &canon);
+            if !self.exclude.is_excluded(&rel) {
+                out.push(rel);
+            }
+        }
+        self.paths = Some(out);
+        Ok(())
+    }
+
+    /// The board, read on first use.
+    pub fn board(&self) -> Result<Option<&Board>, &LoadError> {
+        self.board
+            .get_or_init(|| kanban::load(&self.root, &self.config, &self.exclude))
+            .as_ref()
+            .map(Option::as_ref)
+    }
+
+    /// Where a path given relative to `cwd` is, repository-relative (no existence check).
+    pub fn rel(&self, cwd: &Path, p: &Path) -> String {
+        let abs = cwd.join(p);
+        let abs = abs.canonicalize().unwrap_or(abs);
+        fsutil::rel_path(&self.root, &abs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excludes_match_paths_and_their_directories() {
+        let e =
+            Exclude::new(&["vendor/**".into(), "**/*.min.js".into(), "docs/old".into()]).unwrap();
+        assert!(e.is_excluded("vendor/a/b.py"));
+        assert!(e.is_excluded("web/x.min.js"));
+        assert!(e.is_excluded("docs/old/t.md"));
+        assert!(!e.is_excluded("src/vendor.py"));
+        assert!(!Exclude::default().is_excluded("anything"));
+    }
+}
