@@ -198,10 +198,24 @@ fn transition(args: TransitionArgs) -> Result<i32, String> {
     let index = match matches.as_slice() {
         [one] => *one,
         [] => {
-            return Err(format!(
+            let mut msg = format!(
                 "no task `{}` on the {} board at {} (ids compare case-insensitively)",
                 args.task, board.format, board.location
-            ));
+            );
+            let unread: Vec<String> = board
+                .problems
+                .iter()
+                .filter(|p| p.code == "task-front-matter-invalid" || p.code == "task-unreadable")
+                .map(|p| format!("{}:{}: {}", p.path, p.line, p.message))
+                .collect();
+            if !unread.is_empty() {
+                msg.push_str(&format!(
+                    "; {} task file(s) could not be read: {}",
+                    unread.len(),
+                    unread.join("; ")
+                ));
+            }
+            return Err(msg);
         }
         many => {
             let names: Vec<String> = many

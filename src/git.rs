@@ -11,17 +11,22 @@ pub fn commits_mentioning(root: &Path, ids: &[String]) -> Result<Vec<bool>, Stri
             root.display()
         )
     })?;
+    if let Err(e) = repo.head() {
+        let unborn = matches!(
+            e.code(),
+            git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound
+        ) || repo.is_empty().unwrap_or(false);
+        return Err(if unborn {
+            "the git repository has no commits yet (HEAD is unborn)".to_string()
+        } else {
+            format!("cannot read HEAD: {}", e.message())
+        });
+    }
     let mut walk = repo
         .revwalk()
         .map_err(|e| format!("cannot walk the git history: {}", e.message()))?;
-    if let Err(e) = walk.push_head() {
-        return Err(match e.code() {
-            git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound => {
-                "the git repository has no commits yet (HEAD is unborn)".to_string()
-            }
-            _ => format!("cannot read HEAD: {}", e.message()),
-        });
-    }
+    walk.push_head()
+        .map_err(|e| format!("cannot read HEAD: {}", e.message()))?;
     let needles: Vec<String> = ids.iter().map(|i| i.trim().to_lowercase()).collect();
     let mut found = vec![false; ids.len()];
     let mut remaining = needles.iter().filter(|n| !n.is_empty()).count();

@@ -21,7 +21,7 @@ pub fn load(
     board.statuses = DEFAULT_STATUSES.iter().map(|s| s.to_string()).collect();
     if let Some(m) = marker {
         let map = read_yaml_map(root, m)?;
-        if let Some(v) = map.get("statuses") {
+        if let Some(v) = map.get("statuses").filter(|v| !v.is_null()) {
             board.statuses = string_list(v).ok_or_else(|| LoadError {
                 path: m.to_string(),
                 line: super::find_key_line(

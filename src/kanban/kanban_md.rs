@@ -44,10 +44,10 @@ pub fn load(
                 format!("{base}/{td}")
             });
         }
-        if let Some(v) = map.get("statuses") {
+        if let Some(v) = map.get("statuses").filter(|v| !v.is_null()) {
             board.statuses = string_list(v).ok_or_else(|| bad("statuses", "a list of names"))?;
         }
-        if let Some(v) = map.get("wip_limits") {
+        if let Some(v) = map.get("wip_limits").filter(|v| !v.is_null()) {
             let limits = v
                 .as_mapping()
                 .ok_or_else(|| bad("wip_limits", "a mapping of status to number"))?;

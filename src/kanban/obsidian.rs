@@ -182,7 +182,7 @@ fn card_task(board_file: &str, line: u32, card: &str, lane: &str) -> Task {
         }
     }
     Task {
-        id: Some(card.to_string()),
+        id: Some(link_target(card).unwrap_or(card).to_string()),
         title: Some(card.to_string()),
         status: Some(Status::new(lane)),
         priority,
@@ -194,6 +194,14 @@ fn card_task(board_file: &str, line: u32, card: &str, lane: &str) -> Task {
         field_lines: vec![("status".into(), line)],
         doc: None,
     }
+}
+
+/// The first wiki-link target in a card (`[[T-3|Fix it]]` → `T-3`): a card that links a
+/// note is identified by the note's name.
+fn link_target(card: &str) -> Option<&str> {
+    let after = &card[card.find("[[")? + 2..];
+    let target = after[..after.find("]]")?].split(['|', '#']).next()?.trim();
+    (!target.is_empty()).then_some(target)
 }
 
 /// The first `[[target]]` in the card that names an existing note (next to the board, or at
@@ -305,5 +313,10 @@ mod tests {
         assert_eq!(t.labels, vec!["security", "P0"]);
         assert_eq!(t.assignees, vec!["alice"]);
         assert_eq!(t.status.unwrap().norm, "doing");
+        assert_eq!(
+            card_task("b.md", 1, "[[T-3|Fix]] now", "x").id.as_deref(),
+            Some("T-3")
+        );
+        assert_eq!(t.id.as_deref(), Some("Patch CVE #security #P0 @alice"));
     }
 }
