@@ -29,13 +29,12 @@ pub fn write(report: &Report, style: TextStyle, w: &mut dyn Write) -> io::Result
             CheckStatus::Error => paint("1;31", "ERROR"),
             CheckStatus::Skipped => paint("2", "off"),
         };
-        writeln!(
-            w,
-            "{} {status} ({}) [{}]",
-            paint("1", &check.id),
-            fmt_ms(check.duration_ms),
-            check.level
-        )?;
+        let level = match check.level {
+            crate::config::Level::Warn => " [level: warn]",
+            _ => "",
+        };
+        let id = paint("1", &check.id);
+        writeln!(w, "{id}: {status} ({}){level}", fmt_ms(check.duration_ms))?;
         for f in check.active() {
             if f.severity == Severity::Note {
                 writeln!(w, "  note: {}", f.message)?;
