@@ -287,7 +287,10 @@ impl Config {
                 p
             }
         };
-        let display = path.display().to_string();
+        let display = match path.strip_prefix(root) {
+            Ok(rel) => rel.display().to_string(),
+            Err(_) => path.display().to_string(),
+        };
         let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
             path: display.clone(),
             line: None,
@@ -316,10 +319,16 @@ impl Config {
             let de = yaml_serde::Deserializer::from_str(text);
             serde_path_to_error::deserialize(de).map_err(|e| {
                 let key = e.path().to_string();
-                let key = if key == "." { String::new() } else { key };
+                // `?` marks a key the parser never finished reading: name its parent instead.
+                let key = key.split(".?").next().unwrap_or("").to_string();
+                let key = if key == "." || key == "?" {
+                    String::new()
+                } else {
+                    key
+                };
                 let inner = e.into_inner();
                 let loc = inner.location();
-                let msg = kanban::markdown::strip_location(&inner.to_string());
+                let msg = readable(&key, &kanban::markdown::strip_location(&inner.to_string()));
                 err(
                     loc.as_ref().map(|l| l.line() as u32),
                     loc.as_ref().map(|l| l.column() as u32),
@@ -453,6 +462,39 @@ impl Config {
         }
         Ok(cfg)
     }
+}
+
+/// serde's messages repeat the key and name our internal types; say it for people.
+fn readable(key: &str, msg: &str) -> String {
+    let msg = msg.strip_prefix(&format!("{key}: ")).unwrap_or(msg);
+    // libyaml puts its own location mid-sentence; ours is already in front.
+    let mut msg = msg.to_string();
+    while let Some(i) = msg.find(" at line ") {
+        let tail = &msg[i + " at line ".len()..];
+        let Some(col) = tail.find(" column ") else {
+            break;
+        };
+        let digits = tail[col + " column ".len()..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .count();
+        let end = i + " at line ".len() + col + " column ".len() + digits;
+        msg.replace_range(i..end, "");
+    }
+    let msg = msg.as_str();
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    while let Some(i) = rest.find("struct Raw") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + "struct Raw".len()..];
+        let end = after
+            .find(|c: char| !c.is_alphanumeric())
+            .unwrap_or(after.len());
+        out.push_str("a mapping");
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn is_only_comments(text: &str) -> bool {

@@ -91,18 +91,19 @@ impl Check for TransitionRules {
                 let Some(from) = mv.from(board) else {
                     return Ok(());
                 };
-                if let Some(rule) = board.transitions.get(from) {
-                    if !rule.to.iter().any(|t| t == &mv.to.norm) {
-                        let allowed = if rule.to.is_empty() {
-                            "nowhere".to_string()
-                        } else {
-                            rule.to.join(", ")
-                        };
-                        let at = match rule.origin.line {
-                            Some(l) => format!("{}:{l}", rule.origin.path),
-                            None => rule.origin.path.clone(),
-                        };
-                        sink.push(
+                if let Some(rule) = board.transitions.get(from)
+                    && !rule.to.iter().any(|t| t == &mv.to.norm)
+                {
+                    let allowed = if rule.to.is_empty() {
+                        "nowhere".to_string()
+                    } else {
+                        rule.to.join(", ")
+                    };
+                    let at = match rule.origin.line {
+                        Some(l) => format!("{}:{l}", rule.origin.path),
+                        None => rule.origin.path.clone(),
+                    };
+                    sink.push(
                             Raw::new(
                                 "transition-not-allowed",
                                 Severity::Error,
@@ -110,7 +111,6 @@ impl Check for TransitionRules {
                             )
                             .on_task(task, "status"),
                         );
-                    }
                 }
             }
         }

@@ -163,32 +163,30 @@ pub fn move_card(text: &str, card_line: u32, lane: &str) -> Result<String, Strin
     let Some(h) = heading_at else {
         return Err(format!("the board has no lane `{lane}`"));
     };
+    // Cards go after the lane's last card; in an empty lane after the heading's blank line
+    // and its `**Complete**` marker.
     let mut insert = h + 1;
+    if lines.get(h + 1).is_some_and(|l| l.trim().is_empty()) {
+        insert = h + 2;
+    }
     let mut complete = false;
-    let mut i = h + 1;
-    while i < lines.len() {
-        let l = &lines[i];
+    for (i, l) in lines.iter().enumerate().skip(h + 1) {
         if markdown::heading(l).is_some() || is_board_end(l) {
             break;
         }
+        let continuation = insert == i && l.starts_with([' ', '\t']) && !l.trim().is_empty();
         if l.trim() == "**Complete**" {
             complete = true;
             insert = i + 1;
-        } else if card_text(l).is_some()
-            || (l.starts_with([' ', '\t']) && !l.trim().is_empty() && insert == i)
-        {
-            insert = i + 1;
-        } else if l.trim().is_empty() && insert == h + 1 && i == h + 1 {
+        } else if card_text(l).is_some() || continuation {
             insert = i + 1;
         }
-        i += 1;
     }
-    if complete {
-        if let Some(first) = block.first_mut() {
-            if let Some(rest) = first.strip_prefix("- [ ]") {
-                *first = format!("- [x]{rest}");
-            }
-        }
+    if complete
+        && let Some(first) = block.first_mut()
+        && let Some(rest) = first.strip_prefix("- [ ]")
+    {
+        *first = format!("- [x]{rest}");
     }
     for (k, l) in block.into_iter().enumerate() {
         lines.insert(insert + k, l);

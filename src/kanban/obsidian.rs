@@ -14,14 +14,13 @@ use crate::suppress;
 /// A lane heading's title and its `(N)` limit, if any.
 pub fn lane_title(heading: &str) -> (&str, Option<i64>) {
     let h = heading.trim();
-    if let Some(open) = h.rfind('(') {
-        if let Some(inner) = h[open + 1..].strip_suffix(')') {
-            if !inner.is_empty() && inner.bytes().all(|b| b.is_ascii_digit()) {
-                if let Ok(n) = inner.parse::<i64>() {
-                    return (h[..open].trim_end(), Some(n));
-                }
-            }
-        }
+    if let Some(open) = h.rfind('(')
+        && let Some(inner) = h[open + 1..].strip_suffix(')')
+        && !inner.is_empty()
+        && inner.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(n) = inner.parse::<i64>()
+    {
+        return (h[..open].trim_end(), Some(n));
     }
     (h, None)
 }

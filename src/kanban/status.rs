@@ -30,10 +30,10 @@ pub fn normalize_person(raw: &str) -> String {
 /// Unknown vocabularies have no rank.
 pub fn priority_rank(raw: &str) -> Option<u32> {
     let p = raw.trim().to_lowercase();
-    if let Some(digits) = p.strip_prefix('p') {
-        if let Ok(n) = digits.parse::<u32>() {
-            return Some(n);
-        }
+    if let Some(digits) = p.strip_prefix('p')
+        && let Ok(n) = digits.parse::<u32>()
+    {
+        return Some(n);
     }
     match p.as_str() {
         "critical" | "urgent" | "blocker" | "highest" => Some(0),

@@ -1,0 +1,291 @@
+//! The command line as users meet it: no config, `init`, config errors, levels, flags.
+
+mod common;
+
+use common::{Fmt, Repo, build, p0, qgate_in, task};
+
+#[test]
+fn no_config_no_board_passes_and_says_what_it_checked() {
+    for repo in [Repo::new(), Repo::without_git()] {
+        repo.write("src/main.py", "print('hi')\n");
+        let r = repo.qgate(&["check"]);
+        assert_eq!(r.code(), 0, "{}", r.explain());
+        let out = r.stdout();
+        assert!(out.contains("no kanban board found"), "{out}");
+        assert!(
+            out.contains("qgate: passed: 0 errors, 0 warnings in 4 checks"),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn runs_from_a_subdirectory_against_the_repository_root() {
+    let repo = build(Fmt::Backlog, &[task(1, "A", "todo")], &[], "");
+    repo.write("src/deep/x.txt", "x");
+    repo.commit("init");
+    let r = qgate_in(
+        &repo.path("src/deep"),
+        &["transition", "TASK-1", "--to", "done"],
+    );
+    assert_eq!(r.code(), 0, "{}", r.explain());
+}
+
+#[test]
+fn init_writes_a_valid_template_and_never_clobbers() {
+    let repo = Repo::new();
+    let r = repo.qgate(&["init"]);
+    assert_eq!(r.code(), 0, "{}", r.explain());
+    let text = repo.read("qgate.yaml");
+    for key in [
+        "checks:",
+        "wip-limit: error",
+        "perf-regression: warn",
+        "exclude:",
+        "kanban:",
+        "p0:",
+        "perf:",
+    ] {
+        assert!(text.contains(key), "template has {key}");
+    }
+    assert_eq!(
+        repo.qgate(&["check"]).code(),
+        0,
+        "the template is a valid config"
+    );
+    repo.write("qgate.yaml", "# mine\n");
+    let r = repo.qgate(&["init"]);
+    assert_eq!(r.code(), 2);
+    assert!(r.stderr().contains("--force"), "{}", r.stderr());
+    assert_eq!(repo.read("qgate.yaml"), "# mine\n");
+    assert_eq!(repo.qgate(&["init", "--force"]).code(), 0);
+    assert_eq!(repo.read("qgate.yaml"), text);
+}
+
+#[test]
+fn invalid_config_is_exit_2_naming_file_line_and_key() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "kanban:\n  format: auto\n  wip_limit:\n    review: 2\n",
+            "qgate.yaml:3",
+            "unknown field `wip_limit`",
+        ),
+        (
+            "checks:\n  wip-limit: fatal\n",
+            "qgate.yaml:2",
+            "checks.wip-limit",
+        ),
+        (
+            "kanban:\n  wip_limits:\n    review: two\n",
+            "qgate.yaml:3",
+            "kanban.wip_limits.review",
+        ),
+        ("p0:\n  reviewers: bob\n", "qgate.yaml:2", "p0.reviewers"),
+        (
+            "perf:\n  confidence: 2\n",
+            "qgate.yaml:2",
+            "perf.confidence",
+        ),
+        (
+            "checks:\n  wip-limit: error\n  - oops\n",
+            "qgate.yaml:3:3",
+            "did not find expected key, while parsing",
+        ),
+        (
+            "checks: [wip-limit]\n",
+            "qgate.yaml:1",
+            "expected a mapping",
+        ),
+        (
+            "kanban:\n  format: trello\n",
+            "qgate.yaml:2",
+            "kanban.format",
+        ),
+        ("exclude: [\"a/[\"]\n", "qgate.yaml:1", "exclude[0]"),
+    ];
+    for (yaml, at, what) in cases {
+        let repo = Repo::new();
+        repo.write("qgate.yaml", yaml);
+        let r = repo.qgate(&["check"]);
+        assert_eq!(r.code(), 2, "{yaml:?}: {}", r.explain());
+        let err = r.stderr();
+        assert!(
+            err.contains(at) && err.contains(what),
+            "{yaml:?}: want {at} and {what} in: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn explicit_config_path_and_missing_file() {
+    let repo = Repo::new();
+    repo.write("ci/qgate.yaml", "checks:\n  wip-limit: off\n");
+    let r = repo.qgate(&["checks", "--config", "ci/qgate.yaml"]);
+    assert_eq!(r.code(), 0);
+    assert!(
+        r.stdout()
+            .lines()
+            .any(|l| l.starts_with("wip-limit") && l.contains("off")),
+        "{}",
+        r.stdout()
+    );
+    let r = repo.qgate(&["check", "--config", "nope.yaml"]);
+    assert_eq!(r.code(), 2);
+    assert!(r.stderr().contains("nope.yaml"), "{}", r.stderr());
+}
+
+#[test]
+fn checks_and_explain_document_every_check_and_code() {
+    let repo = Repo::new();
+    let r = repo.qgate(&["checks"]);
+    assert_eq!(r.code(), 0);
+    for id in [
+        "wip-limit",
+        "p0-security-review",
+        "transition-rules",
+        "task-format",
+    ] {
+        assert!(
+            r.stdout()
+                .lines()
+                .any(|l| l.starts_with(id) && l.contains("error")),
+            "{id}: {}",
+            r.stdout()
+        );
+        let e = repo.qgate(&["explain", id]);
+        assert_eq!(e.code(), 0);
+        assert!(e.stdout().contains("Finding codes:"), "{}", e.stdout());
+    }
+    for code in [
+        "p0-self-review",
+        "wip-limit-full",
+        "unused-suppression",
+        "task-front-matter-invalid",
+    ] {
+        let e = repo.qgate(&["explain", code]);
+        assert_eq!(e.code(), 0, "{code}");
+        assert!(e.stdout().starts_with(code), "{}", e.stdout());
+    }
+    let e = repo.qgate(&["explain", "no-such-thing"]);
+    assert_eq!(e.code(), 2);
+}
+
+#[test]
+fn levels_warn_and_off() {
+    let tasks = [task(1, "A", "review"), task(2, "B", "review")];
+    let repo = build(
+        Fmt::KanbanMd,
+        &tasks,
+        &[("review", 1)],
+        "checks:\n  wip-limit: warn\n",
+    );
+    repo.commit("x");
+    let r = repo.qgate(&["check", "--format", "json"]);
+    assert_eq!(r.code(), 0, "warn does not block: {}", r.explain());
+    let f = &r.findings("wip-limit-exceeded")[0];
+    assert_eq!(f["severity"], "warning");
+    assert_eq!(repo.qgate(&["check", "--fail-on", "warning"]).code(), 1);
+
+    repo.write("qgate.yaml", "checks:\n  wip-limit: off\n");
+    let r = repo.qgate(&["check", "--format", "json"]);
+    assert_eq!(r.code(), 0);
+    let wip = r.json()["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "wip-limit")
+        .cloned()
+        .unwrap();
+    assert_eq!(wip["status"], "skipped");
+}
+
+#[test]
+fn exit_zero_checks_selection_and_formats() {
+    let tasks = [task(1, "A", "review"), task(2, "B", "review")];
+    let repo = build(Fmt::KanbanMd, &tasks, &[("review", 1)], "");
+    repo.commit("x");
+    assert_eq!(repo.qgate(&["check"]).code(), 1);
+    assert_eq!(repo.qgate(&["check", "--exit-zero"]).code(), 0);
+    let r = repo.qgate(&[
+        "check",
+        "--checks",
+        "task-format,transition-rules",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code(), 0, "{}", r.explain());
+    let ids: Vec<String> = r.json()["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, vec!["task-format", "transition-rules"]);
+
+    let r = repo.qgate(&["check", "--checks", "wip-limits"]);
+    assert_eq!(r.code(), 2);
+    assert!(
+        r.stderr().contains("unknown check `wip-limits`"),
+        "{}",
+        r.stderr()
+    );
+    let r = repo.qgate(&["check", "--format", "sarif"]);
+    assert_eq!(r.code(), 2);
+    assert!(r.stderr().contains("not available yet"), "{}", r.stderr());
+    let r = repo.qgate(&["check", "--report", "junit"]);
+    assert_eq!(r.code(), 2);
+    assert!(r.stderr().contains("FORMAT=PATH"), "{}", r.stderr());
+    let r = repo.qgate(&["check", "does-not-exist.py"]);
+    assert_eq!(r.code(), 2);
+    assert!(r.stderr().contains("does-not-exist.py"), "{}", r.stderr());
+}
+
+#[test]
+fn commands_of_later_versions_say_so_and_exit_2() {
+    let repo = Repo::new();
+    for args in [
+        vec!["watch"],
+        vec!["perf", "record"],
+        vec!["baseline", "write"],
+        vec!["merge", "a.json"],
+        vec!["check", "--changed-since", "main"],
+        vec!["check", "--staged"],
+        vec!["check", "--baseline", "b.json"],
+    ] {
+        let r = repo.qgate(&args);
+        assert_eq!(r.code(), 2, "{args:?}: {}", r.explain());
+        assert!(
+            r.stderr().contains("not available yet"),
+            "{args:?}: {}",
+            r.stderr()
+        );
+    }
+    let r = repo.qgate(&["frobnicate"]);
+    assert_eq!(r.code(), 2, "usage errors are exit 2");
+}
+
+#[test]
+fn colour_only_when_asked() {
+    let repo = build(Fmt::Backlog, &[p0(3, "review")], &[], "");
+    repo.commit("x");
+    let plain = repo.qgate(&["check"]);
+    assert!(
+        !plain.stdout().contains('\x1b'),
+        "no colour when piped or with NO_COLOR"
+    );
+    let forced = repo.qgate(&["check", "--color", "always"]);
+    assert!(forced.stdout().contains('\x1b'), "--color always");
+}
+
+#[test]
+fn transition_needs_a_board() {
+    let repo = Repo::new();
+    let r = repo.qgate(&["transition", "X-1", "--to", "done"]);
+    assert_eq!(r.code(), 2);
+    assert!(
+        r.stderr().contains("no kanban board found"),
+        "{}",
+        r.stderr()
+    );
+}
