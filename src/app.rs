@@ -48,6 +48,14 @@ fn cwd() -> Result<PathBuf, String> {
     std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))
 }
 
+fn workspace_for(cwd: &Path, c: &Common) -> Result<Workspace, String> {
+    let mut ws = workspace(cwd, c.config.as_deref())?;
+    if c.no_cache {
+        ws.cache_dir = None;
+    }
+    Ok(ws)
+}
+
 fn workspace(cwd: &Path, config_file: Option<&Path>) -> Result<Workspace, String> {
     let root = Workspace::discover_root(cwd);
     let explicit = config_file.map(|p| cwd.join(p));
@@ -159,7 +167,7 @@ fn emit(
 fn check(args: CheckArgs) -> Result<i32, String> {
     let cwd = cwd()?;
     let (opts, extra) = options(&args.common)?;
-    let mut ws = workspace(&cwd, args.common.config.as_deref())?;
+    let mut ws = workspace_for(&cwd, &args.common)?;
     if !args.paths.is_empty() {
         ws.set_paths(&cwd, &args.paths)?;
     }
@@ -170,7 +178,7 @@ fn check(args: CheckArgs) -> Result<i32, String> {
 fn transition(args: TransitionArgs) -> Result<i32, String> {
     let cwd = cwd()?;
     let (opts, extra) = options(&args.common)?;
-    let ws = workspace(&cwd, args.common.config.as_deref())?;
+    let ws = workspace_for(&cwd, &args.common)?;
     let board = match ws.board() {
         Ok(Some(b)) => b,
         Ok(None) => {

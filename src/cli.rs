@@ -109,6 +109,9 @@ pub struct Common {
     /// The lowest severity that blocks.
     #[arg(long, value_enum, default_value = "error")]
     pub fail_on: FailOn,
+    /// Neither read nor write the cache of parsed task files (.qgate/cache).
+    #[arg(long)]
+    pub no_cache: bool,
     /// Always exit 0 (report only).
     #[arg(long)]
     pub exit_zero: bool,

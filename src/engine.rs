@@ -185,8 +185,12 @@ impl<'a> Files<'a> {
         let mut known = HashMap::new();
         if let Ok(Some(board)) = ws.board() {
             for t in &board.tasks {
-                if let Some(d) = &t.doc {
-                    known.insert(d.path.as_str(), d.text.as_str());
+                if let Some((d, text)) = t
+                    .doc
+                    .as_ref()
+                    .and_then(|d| d.text.as_deref().map(|x| (d, x)))
+                {
+                    known.insert(d.path.as_str(), text);
                 }
             }
         }

@@ -7,7 +7,7 @@
 const MARKER: &str = "qgate:ignore";
 
 /// One `qgate:ignore` found in a file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Directive {
     /// 1-based line of the directive.
     pub line: u32,

@@ -51,23 +51,30 @@ impl Exclude {
     }
 }
 
+/// Where qgate caches parsed inputs, relative to the repository root.
+pub const CACHE_DIR: &str = ".qgate/cache";
+
 pub struct Workspace {
     pub root: PathBuf,
     pub config: Config,
     pub exclude: Exclude,
     /// PATH arguments, repository-relative, excludes applied; `None`: the whole repository.
     pub paths: Option<Vec<String>>,
+    /// Where parsed inputs are cached (`None`: `--no-cache`).
+    pub cache_dir: Option<PathBuf>,
     board: OnceLock<Result<Option<Board>, LoadError>>,
 }
 
 impl Workspace {
     pub fn new(root: PathBuf, config: Config) -> Result<Workspace, String> {
         let exclude = Exclude::new(&config.exclude)?;
+        let cache_dir = Some(root.join(CACHE_DIR));
         Ok(Workspace {
             root,
             config,
             exclude,
             paths: None,
+            cache_dir,
             board: OnceLock::new(),
         })
     }
@@ -111,7 +118,14 @@ impl Workspace {
     /// The board, read on first use.
     pub fn board(&self) -> Result<Option<&Board>, &LoadError> {
         self.board
-            .get_or_init(|| kanban::load(&self.root, &self.config, &self.exclude))
+            .get_or_init(|| {
+                kanban::load(
+                    &self.root,
+                    &self.config,
+                    &self.exclude,
+                    self.cache_dir.as_deref(),
+                )
+            })
             .as_ref()
             .map(Option::as_ref)
     }

@@ -674,3 +674,57 @@ fn broken_board_config_is_exit_2_naming_the_file() {
         r.stderr()
     );
 }
+
+#[test]
+fn the_task_cache_never_serves_a_stale_task() {
+    for fmt in [Fmt::Promethean, Fmt::Backlog, Fmt::KanbanMd] {
+        let tasks = vec![
+            task(1, "A", "todo"),
+            task(2, "B", "todo"),
+            task(3, "C", "review"),
+        ];
+        let repo = build(fmt, &tasks, &[("review", 1)], "");
+        repo.commit("board");
+        // Only files whose timestamps are older than two seconds are cached.
+        std::thread::sleep(std::time::Duration::from_millis(2200));
+        let first = repo.qgate(&["check", "--format", "json"]);
+        assert_eq!(first.code(), 0, "{fmt:?}: {}", first.explain());
+        let cache = std::fs::read(repo.path(".qgate/cache/tasks.bin")).expect("cache written");
+        let needle = fmt.task_file(2);
+        assert!(
+            cache.windows(needle.len()).any(|w| w == needle.as_bytes()),
+            "{fmt:?}: settled tasks are cached"
+        );
+        assert!(repo.read(".qgate/cache/.gitignore").contains('*'));
+
+        // Same size, new content: todo → done is 4 bytes either way for promethean/kanban-md;
+        // the change time still differs.
+        let file = fmt.task_file(2);
+        let text = repo.read(&file);
+        let (old, new) = (
+            format!("status: {}\n", fmt.status("todo")),
+            format!("status: {}\n", fmt.status("review")),
+        );
+        repo.write(&file, &text.replacen(&old, &new, 1));
+        let r = repo.qgate(&["check", "--format", "json"]);
+        assert_eq!(
+            r.codes(),
+            vec!["wip-limit-exceeded"],
+            "{fmt:?}: the edit is seen: {}",
+            r.explain()
+        );
+        let uncached = repo.qgate(&["check", "--format", "json", "--no-cache"]);
+        assert_eq!(uncached.codes(), r.codes());
+
+        // A P0 task served from the cache still has its sections read for the review gate.
+        let repo = build(fmt, &[p0(7, "review")], &[], "");
+        repo.commit(&format!("{} fix", fmt.id(7)));
+        std::thread::sleep(std::time::Duration::from_millis(2200));
+        assert_eq!(repo.qgate(&["check"]).code(), 0, "{fmt:?}: cold");
+        let r = repo.qgate(&["check", "--format", "json"]);
+        assert_eq!(r.code(), 0, "{fmt:?}: warm: {}", r.explain());
+        let cache = std::fs::read(repo.path(".qgate/cache/tasks.bin")).expect("cache written");
+        let needle = fmt.task_file(7);
+        assert!(cache.windows(needle.len()).any(|w| w == needle.as_bytes()));
+    }
+}

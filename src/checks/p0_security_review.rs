@@ -3,7 +3,7 @@
 
 use super::{Check, CodeDoc, Context, Mode, Raw, Sink};
 use crate::config::P0Config;
-use crate::kanban::{Task, markdown, normalize_person};
+use crate::kanban::{Doc, Task, markdown, normalize_person};
 use crate::report::Severity;
 
 pub struct P0SecurityReview;
@@ -91,8 +91,10 @@ impl Check for P0SecurityReview {
             .collect();
         let history = crate::git::commits_mentioning(&cx.ws.root, &ids);
         for (i, task) in targets.iter().enumerate() {
-            check_plan(task, sink);
-            check_review(task, cfg, sink);
+            let text = task.doc.as_ref().and_then(|d| d.load(&cx.ws.root));
+            let doc = task.doc.as_ref().zip(text.as_deref());
+            check_plan(task, doc, sink);
+            check_review(task, doc, cfg, sink);
             match &history {
                 Ok(found) if found.get(i).copied().unwrap_or(false) => {}
                 Ok(_) => sink.push(
@@ -141,9 +143,11 @@ pub fn is_p0_security(task: &Task, cfg: &P0Config) -> bool {
     cfg.keywords.iter().any(|k| crate::git::mentions(&title, k))
 }
 
-fn check_plan(task: &Task, sink: &mut Sink) {
-    let sections = task.sections();
-    let doc = task.doc.as_ref();
+/// A task's document and its text, when it has one.
+type DocText<'a> = Option<(&'a Doc, &'a str)>;
+
+fn check_plan(task: &Task, doc: DocText<'_>, sink: &mut Sink) {
+    let sections = doc.map(|(d, text)| d.sections(text)).unwrap_or_default();
     let plans: Vec<&markdown::Section> = sections
         .iter()
         .filter(|s| {
@@ -153,9 +157,10 @@ fn check_plan(task: &Task, sink: &mut Sink) {
                 .starts_with("implementation plan")
         })
         .collect();
-    let has_plan = plans
-        .iter()
-        .any(|s| doc.is_some_and(|d| markdown::has_content(&d.text[s.body.clone()])));
+    let has_plan = plans.iter().any(|s| {
+        doc.and_then(|(_, text)| text.get(s.body.clone()))
+            .is_some_and(markdown::has_content)
+    });
     if has_plan {
         return;
     }
@@ -183,7 +188,7 @@ struct Signed {
     line: u32,
 }
 
-fn signoffs(task: &Task) -> Vec<Signed> {
+fn signoffs(task: &Task, doc: DocText<'_>) -> Vec<Signed> {
     let mut out: Vec<Signed> = task
         .signoffs
         .iter()
@@ -198,8 +203,8 @@ fn signoffs(task: &Task) -> Vec<Signed> {
             line: s.line,
         })
         .collect();
-    let Some(doc) = &task.doc else { return out };
-    for sec in task.sections() {
+    let Some((doc, text)) = doc else { return out };
+    for sec in doc.sections(text) {
         if !sec
             .title
             .trim()
@@ -208,7 +213,9 @@ fn signoffs(task: &Task) -> Vec<Signed> {
         {
             continue;
         }
-        let body = &doc.text[sec.body.clone()];
+        let Some(body) = text.get(sec.body.clone()) else {
+            continue;
+        };
         let first_line = sec.line + 1;
         for (n, line) in body.lines().enumerate() {
             let t = line
@@ -238,8 +245,8 @@ fn signoffs(task: &Task) -> Vec<Signed> {
     out
 }
 
-fn check_review(task: &Task, cfg: &P0Config, sink: &mut Sink) {
-    let all = signoffs(task);
+fn check_review(task: &Task, doc: DocText<'_>, cfg: &P0Config, sink: &mut Sink) {
+    let all = signoffs(task, doc);
     let assignees: Vec<String> = task.assignees.iter().map(|a| normalize_person(a)).collect();
     let is_assignee = |s: &Signed| assignees.contains(&normalize_person(&s.reviewer));
     let authorized = |s: &Signed| {

@@ -65,8 +65,12 @@ impl Check for TaskFormat {
             .iter()
             .filter(|p| only.is_none_or(|o| o == p.path))
         {
-            let mut f = Raw::new(p.code, Severity::Error, p.message.clone())
-                .at(p.path.clone(), Some(p.line));
+            let mut f = Raw::new(
+                crate::kanban::problem_code(&p.code),
+                Severity::Error,
+                p.message.clone(),
+            )
+            .at(p.path.clone(), Some(p.line));
             f.column = Some(p.column);
             if let Some(s) = &p.subject {
                 f = f.subject(s.clone());

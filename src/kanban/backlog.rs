@@ -4,17 +4,16 @@
 use std::path::Path;
 
 use super::{Board, Format, LoadError};
-use crate::workspace::Exclude;
 
 pub const DEFAULT_TASKS: &str = "backlog/tasks";
 pub const DEFAULT_STATUSES: [&str; 3] = ["To Do", "In Progress", "Done"];
 
 pub fn load(
-    root: &Path,
+    env: &super::Env<'_>,
     marker: Option<&str>,
     tasks: Option<&str>,
-    exclude: &Exclude,
 ) -> Result<Board, LoadError> {
+    let root = env.root;
     let dir = tasks.unwrap_or(DEFAULT_TASKS).to_string();
     let mut board = Board::new(Format::Backlog, dir.clone());
     board.config_file = marker.map(str::to_string);
@@ -33,7 +32,7 @@ pub fn load(
             })?;
         }
     }
-    super::taskfile::load_dir(root, &dir, exclude, &["id"], &mut board);
+    super::taskfile::load_dir(env, &dir, &["id"], &mut board);
     Ok(board)
 }
 

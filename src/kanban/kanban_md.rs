@@ -5,16 +5,15 @@ use std::path::Path;
 
 use super::backlog::{read_yaml_map, string_list};
 use super::{Board, Format, Limit, LoadError, Origin, find_key_line, normalize_status};
-use crate::workspace::Exclude;
 
 pub const DEFAULT_TASKS: &str = "kanban/tasks";
 
 pub fn load(
-    root: &Path,
+    env: &super::Env<'_>,
     marker: Option<&str>,
     tasks: Option<&str>,
-    exclude: &Exclude,
 ) -> Result<Board, LoadError> {
+    let root = env.root;
     let mut dir = tasks.map(str::to_string);
     let mut board = Board::new(Format::KanbanMd, String::new());
     board.config_file = marker.map(str::to_string);
@@ -73,6 +72,6 @@ pub fn load(
     }
     let dir = dir.unwrap_or_else(|| DEFAULT_TASKS.to_string());
     board.location = dir.clone();
-    super::taskfile::load_dir(root, &dir, exclude, &["id"], &mut board);
+    super::taskfile::load_dir(env, &dir, &["id"], &mut board);
     Ok(board)
 }

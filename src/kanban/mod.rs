@@ -4,6 +4,7 @@
 //! own files into this model; the checks never know which format a board came from.
 
 pub mod backlog;
+pub mod cache;
 pub mod detect;
 pub mod edit;
 pub mod kanban_md;
@@ -43,7 +44,7 @@ impl fmt::Display for Format {
 }
 
 /// A status as written and as compared.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Status {
     pub raw: String,
     pub norm: String,
@@ -59,7 +60,7 @@ impl Status {
 }
 
 /// A security sign-off written in the front matter (`security_review:`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SignOff {
     pub reviewer: String,
     pub verdict: Option<String>,
@@ -67,7 +68,7 @@ pub struct SignOff {
 }
 
 /// One task, whatever board it came from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Task {
     pub id: Option<String>,
     pub title: Option<String>,
@@ -90,14 +91,37 @@ pub struct Task {
     pub doc: Option<Doc>,
 }
 
-/// The Markdown text behind a task, kept so sections are parsed only when a check needs them.
-#[derive(Debug, Clone)]
+/// The Markdown document behind a task. Its text is kept when the file was just parsed and
+/// read again on demand when the task came from the cache: only the checks that need a
+/// task's sections (P0 tasks) pay for it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Doc {
     /// Repository-relative path of the document.
     pub path: String,
-    pub text: String,
+    #[serde(skip)]
+    pub text: Option<String>,
     pub body_offset: usize,
     pub body_line: u32,
+}
+
+impl Doc {
+    /// The document's text: the one in memory, or the file read now.
+    pub fn load(&self, root: &std::path::Path) -> Option<std::borrow::Cow<'_, str>> {
+        match &self.text {
+            Some(t) => Some(std::borrow::Cow::Borrowed(t)),
+            None => crate::fsutil::read_text(&root.join(&self.path))
+                .ok()
+                .map(std::borrow::Cow::Owned),
+        }
+    }
+
+    /// Sections of `text` (this document's text) by heading.
+    pub fn sections(&self, text: &str) -> Vec<markdown::Section> {
+        if text.get(self.body_offset..).is_none() {
+            return Vec::new();
+        }
+        markdown::sections(text, self.body_offset, self.body_line)
+    }
 }
 
 impl Task {
@@ -123,14 +147,6 @@ impl Task {
 
     pub fn priority_rank(&self) -> Option<u32> {
         self.priority.as_deref().and_then(priority_rank)
-    }
-
-    /// Sections of the task's document, parsed on demand.
-    pub fn sections(&self) -> Vec<markdown::Section> {
-        match &self.doc {
-            Some(d) => markdown::sections(&d.text, d.body_offset, d.body_line),
-            None => Vec::new(),
-        }
     }
 
     /// Whether `query` names this task: ids compare case-insensitively, and numeric ids
@@ -172,14 +188,32 @@ pub struct Rule {
 }
 
 /// A task file that could not be read into a task, or a task missing something.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Problem {
-    pub code: &'static str,
+    pub code: String,
     pub path: String,
     pub line: u32,
     pub column: u32,
     pub message: String,
     pub subject: Option<String>,
+}
+
+/// The codes a [`Problem`] can carry (all `task-format` codes).
+pub const PROBLEM_CODES: &[&str] = &[
+    "task-front-matter-invalid",
+    "task-missing-field",
+    "task-field-invalid",
+    "task-unreadable",
+    "task-duplicate-id",
+];
+
+/// The `&'static` form of a problem code (codes are documented statics).
+pub fn problem_code(code: &str) -> &'static str {
+    PROBLEM_CODES
+        .iter()
+        .copied()
+        .find(|c| *c == code)
+        .unwrap_or("task-front-matter-invalid")
 }
 
 /// Everything the kanban checks look at.
@@ -277,6 +311,14 @@ impl Board {
     }
 }
 
+/// What the loaders need besides their own files: the root, the excludes, and where the
+/// parsed-task cache lives (`None`: no cache).
+pub struct Env<'a> {
+    pub root: &'a std::path::Path,
+    pub exclude: &'a crate::workspace::Exclude,
+    pub cache: Option<&'a std::path::Path>,
+}
+
 /// A board that could not be read at all (its own config file is broken).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadError {
@@ -325,6 +367,7 @@ pub fn load(
     root: &std::path::Path,
     cfg: &crate::config::Config,
     exclude: &crate::workspace::Exclude,
+    cache: Option<&std::path::Path>,
 ) -> Result<Option<Board>, LoadError> {
     let Some(src) = detect(
         root,
@@ -337,17 +380,22 @@ pub fn load(
     };
     let marker = src.marker.as_deref();
     let tasks = src.tasks_override.as_deref();
+    let env = Env {
+        root,
+        exclude,
+        cache,
+    };
     let mut board = match src.format {
-        Format::Promethean => promethean::load(root, marker, tasks, exclude)?,
-        Format::Backlog => backlog::load(root, marker, tasks, exclude)?,
-        Format::KanbanMd => kanban_md::load(root, marker, tasks, exclude)?,
+        Format::Promethean => promethean::load(&env, marker, tasks)?,
+        Format::Backlog => backlog::load(&env, marker, tasks)?,
+        Format::KanbanMd => kanban_md::load(&env, marker, tasks)?,
         Format::Obsidian => {
             let file = tasks.or(marker).ok_or_else(|| LoadError {
                 path: crate::config::FILE_NAME.into(),
                 line: None,
                 message: "an Obsidian board needs kanban.tasks to name the board file".into(),
             })?;
-            obsidian::load(root, file)?
+            obsidian::load(&env, file)?
         }
     };
     board.notes.extend(src.notes);

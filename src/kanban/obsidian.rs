@@ -45,7 +45,8 @@ pub fn is_board_end(line: &str) -> bool {
     t.starts_with("%% kanban:settings") || t == "***"
 }
 
-pub fn load(root: &Path, board_file: &str) -> Result<Board, LoadError> {
+pub fn load(env: &super::Env<'_>, board_file: &str) -> Result<Board, LoadError> {
+    let root = env.root;
     let text = fsutil::read_text(&root.join(board_file)).map_err(|message| LoadError {
         path: board_file.to_string(),
         line: None,
@@ -113,7 +114,7 @@ pub fn load(root: &Path, board_file: &str) -> Result<Board, LoadError> {
         let card = strip_block_id(card);
         let Some(lane) = &lane else {
             board.problems.push(Problem {
-                code: "task-front-matter-invalid",
+                code: "task-front-matter-invalid".into(),
                 path: board_file.to_string(),
                 line: line_no,
                 column: 1,
@@ -240,7 +241,7 @@ fn merge_note(root: &Path, note: &str, task: &mut Task, board: &mut Board) {
         Ok(t) => t,
         Err(message) => {
             board.problems.push(Problem {
-                code: "task-unreadable",
+                code: "task-unreadable".into(),
                 path: note.into(),
                 line: 1,
                 column: 1,
@@ -279,7 +280,7 @@ fn merge_note(root: &Path, note: &str, task: &mut Task, board: &mut Board) {
         None => {
             task.doc = Some(super::Doc {
                 path: note.to_string(),
-                text,
+                text: Some(text),
                 body_offset: 0,
                 body_line: 1,
             });

@@ -2,12 +2,10 @@
 //! transitionRules) and front-matter task files identified by `uuid`.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::Deserialize;
 
 use super::{Board, Format, LoadError, Origin, Rule, find_key_line, normalize_status};
-use crate::workspace::Exclude;
 
 pub const DEFAULT_TASKS: &str = "docs/agile/tasks";
 
@@ -55,11 +53,11 @@ fn strings<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Err
 }
 
 pub fn load(
-    root: &Path,
+    env: &super::Env<'_>,
     marker: Option<&str>,
     tasks: Option<&str>,
-    exclude: &Exclude,
 ) -> Result<Board, LoadError> {
+    let root = env.root;
     let (raw, text) = match marker {
         Some(m) => {
             let text = crate::fsutil::read_text(&root.join(m)).map_err(|message| LoadError {
@@ -142,6 +140,6 @@ pub fn load(
             }
         }
     }
-    super::taskfile::load_dir(root, &dir, exclude, &["uuid", "id"], &mut board);
+    super::taskfile::load_dir(env, &dir, &["uuid", "id"], &mut board);
     Ok(board)
 }

@@ -5,21 +5,17 @@ use std::path::Path;
 use rayon::prelude::*;
 use yaml_serde::{Mapping, Value};
 
+use super::cache::{Cache, Entry, Key};
 use super::markdown::{self, FrontMatterError};
-use super::{Board, Doc, Problem, SignOff, Status, Task};
+use super::{Board, Doc, Env, Problem, SignOff, Status, Task};
 use crate::fsutil;
 use crate::suppress;
-use crate::workspace::Exclude;
 
 /// Reads every `.md` file under `dir` (repository-relative) into `board`.
 /// `id_keys` are the front-matter keys that hold the id, in order of preference.
-pub(crate) fn load_dir(
-    root: &Path,
-    dir: &str,
-    exclude: &Exclude,
-    id_keys: &[&str],
-    board: &mut Board,
-) {
+/// Files whose metadata matches the cache are not read again.
+pub(crate) fn load_dir(env: &Env<'_>, dir: &str, id_keys: &[&str], board: &mut Board) {
+    let root = env.root;
     let abs = root.join(dir);
     if !abs.is_dir() {
         board.notes.push(format!(
@@ -38,14 +34,10 @@ pub(crate) fn load_dir(
                 let path = err
                     .path()
                     .map_or_else(|| dir.to_string(), |p| fsutil::rel_path(root, p));
-                board.problems.push(Problem {
-                    code: "task-unreadable",
-                    path,
-                    line: 1,
-                    column: 1,
-                    message: format!("cannot read the tasks directory: {err}"),
-                    subject: None,
-                });
+                let message = format!("cannot read the tasks directory: {err}");
+                board
+                    .problems
+                    .push(problem(&path, 1, 1, "task-unreadable", message));
                 continue;
             }
         };
@@ -53,38 +45,74 @@ pub(crate) fn load_dir(
             continue;
         }
         let rel = fsutil::rel_path(root, entry.path());
-        if !exclude.is_excluded(&rel) {
+        if !env.exclude.is_excluded(&rel) {
             paths.push(rel);
         }
     }
-    let parsed: Vec<(Option<Task>, Vec<Problem>, Vec<suppress::Directive>)> = paths
+
+    let scope = format!("front-matter tasks; ids from {}", id_keys.join(","));
+    let mut cache = env.cache.map(|d| Cache::open(d, &scope));
+    let keys: Vec<Option<Key>> = paths
         .par_iter()
-        .map(|rel| match fsutil::read_text(&root.join(rel)) {
-            Ok(text) => {
-                let directives = suppress::parse(&text);
-                let (task, problems) = parse(rel.clone(), text, id_keys);
-                (task, problems, directives)
+        .map(|rel| std::fs::metadata(root.join(rel)).ok().map(|m| Key::of(&m)))
+        .collect();
+    let mut results: Vec<(String, Option<Entry>, Option<Key>)> = Vec::with_capacity(paths.len());
+    for (rel, key) in paths.into_iter().zip(keys) {
+        let hit = match (&mut cache, &key) {
+            (Some(c), Some(k)) => c.take(&rel, k),
+            _ => None,
+        };
+        results.push((rel, hit, key));
+    }
+    let results: Vec<(String, Entry, bool)> = results
+        .into_par_iter()
+        .map(|(rel, hit, key)| match hit {
+            Some(entry) => (rel, entry, false),
+            None => {
+                let entry = parse_file(root, &rel, key, id_keys);
+                (rel, entry, true)
             }
-            Err(msg) => (
-                None,
-                vec![problem(rel, 1, 1, "task-unreadable", msg)],
-                Vec::new(),
-            ),
         })
         .collect();
-    for (rel, (task, problems, directives)) in paths.iter().zip(parsed) {
-        board.files.push(rel.clone());
-        if !directives.is_empty() {
-            board.directives.insert(rel.clone(), directives);
+    if let Some(c) = &cache {
+        if c.needs_save(&results) {
+            c.save(&results);
         }
-        board.tasks.extend(task);
-        board.problems.extend(problems);
+    }
+    for (rel, entry, _) in results {
+        if !entry.directives.is_empty() {
+            board.directives.insert(rel.clone(), entry.directives);
+        }
+        board.files.push(rel);
+        board.tasks.extend(entry.task);
+        board.problems.extend(entry.problems);
+    }
+}
+
+fn parse_file(root: &Path, rel: &str, key: Option<Key>, id_keys: &[&str]) -> Entry {
+    match fsutil::read_text(&root.join(rel)) {
+        Ok(text) => {
+            let directives = suppress::parse(&text);
+            let (task, problems) = parse(rel.to_string(), text, id_keys);
+            Entry {
+                key,
+                task,
+                problems,
+                directives,
+            }
+        }
+        Err(msg) => Entry {
+            key: None,
+            task: None,
+            problems: vec![problem(rel, 1, 1, "task-unreadable", msg)],
+            directives: Vec::new(),
+        },
     }
 }
 
 fn problem(path: &str, line: u32, column: u32, code: &'static str, message: String) -> Problem {
     Problem {
-        code,
+        code: code.into(),
         path: path.to_string(),
         line,
         column,
@@ -134,7 +162,7 @@ pub(crate) fn parse(path: String, text: String, id_keys: &[&str]) -> (Option<Tas
     };
     let mut invalid = |key: &str, v: &Value, want: &str| {
         problems.push(Problem {
-            code: "task-field-invalid",
+            code: "task-field-invalid".into(),
             path: path.clone(),
             line: line_of(key),
             column: 1,
@@ -200,7 +228,7 @@ pub(crate) fn parse(path: String, text: String, id_keys: &[&str]) -> (Option<Tas
     let mut missing = |field: &str, present: bool| {
         if !present {
             problems.push(Problem {
-                code: "task-missing-field",
+                code: "task-missing-field".into(),
                 path: path.clone(),
                 line: 1,
                 column: 1,
@@ -227,7 +255,7 @@ pub(crate) fn parse(path: String, text: String, id_keys: &[&str]) -> (Option<Tas
         field_lines,
         doc: Some(Doc {
             path,
-            text,
+            text: Some(text),
             body_offset,
             body_line,
         }),

@@ -1,0 +1,150 @@
+//! A cache of parsed task files, so a 10,000-task board is not re-parsed on every move.
+//!
+//! Entries are keyed by repository-relative path and validated the way git validates its
+//! index: size, modification time, change time and inode must all match. ctime cannot be
+//! set by tools (unlike mtime), so a rewrite that restores the old mtime is still seen.
+//! Files touched within the last two seconds are never cached ("racy" entries: a second
+//! write in the same timestamp tick would otherwise go unnoticed). The file is tied to
+//! qgate's version and to how the tasks were parsed; anything else is simply a miss.
+
+use std::collections::HashMap;
+use std::fs::Metadata;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Problem, Task};
+use crate::suppress::Directive;
+
+const FILE_NAME: &str = "tasks.bin";
+/// How old a file's timestamps must be before its parse is cached.
+const SETTLE_NS: i128 = 2_000_000_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Key {
+    len: u64,
+    mtime_ns: i128,
+    ctime_ns: i128,
+    ino: u64,
+}
+
+impl Key {
+    pub fn of(meta: &Metadata) -> Key {
+        let ns = |t: std::io::Result<SystemTime>| {
+            t.ok()
+                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos() as i128)
+        };
+        #[cfg(unix)]
+        let (ctime_ns, ino) = {
+            use std::os::unix::fs::MetadataExt;
+            (
+                meta.ctime() as i128 * 1_000_000_000 + meta.ctime_nsec() as i128,
+                meta.ino(),
+            )
+        };
+        #[cfg(not(unix))]
+        let (ctime_ns, ino) = (ns(meta.created()), 0);
+        Key {
+            len: meta.len(),
+            mtime_ns: ns(meta.modified()),
+            ctime_ns,
+            ino,
+        }
+    }
+
+    fn settled(&self, now_ns: i128) -> bool {
+        self.mtime_ns + SETTLE_NS < now_ns && self.ctime_ns + SETTLE_NS < now_ns
+    }
+}
+
+/// What one task file parsed into.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Entry {
+    pub key: Option<Key>,
+    pub task: Option<Task>,
+    pub problems: Vec<Problem>,
+    pub directives: Vec<Directive>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Stored<M> {
+    version: String,
+    scope: String,
+    entries: M,
+}
+
+pub struct Cache {
+    path: PathBuf,
+    scope: String,
+    entries: HashMap<String, Entry>,
+    loaded: bool,
+}
+
+impl Cache {
+    /// Reads the cache in `dir`; a missing, unreadable or foreign file is an empty cache.
+    pub fn open(dir: &Path, scope: &str) -> Cache {
+        let path = dir.join(FILE_NAME);
+        let stored = std::fs::read(&path)
+            .ok()
+            .and_then(|b| postcard::from_bytes::<Stored<HashMap<String, Entry>>>(&b).ok())
+            .filter(|s| s.version == env!("CARGO_PKG_VERSION") && s.scope == scope);
+        let loaded = stored.is_some();
+        Cache {
+            path,
+            scope: scope.to_string(),
+            entries: stored.map(|s| s.entries).unwrap_or_default(),
+            loaded,
+        }
+    }
+
+    /// Takes the entry for `rel` if its key still matches the file.
+    pub fn take(&mut self, rel: &str, key: &Key) -> Option<Entry> {
+        match self.entries.get(rel) {
+            Some(e) if e.key.as_ref() == Some(key) => self.entries.remove(rel),
+            _ => None,
+        }
+    }
+
+    /// Whether `results` (every file of this run, `fresh` marking re-parsed ones) differs
+    /// from what is stored.
+    pub fn needs_save(&self, results: &[(String, Entry, bool)]) -> bool {
+        !self.loaded || !self.entries.is_empty() || results.iter().any(|(_, _, fresh)| *fresh)
+    }
+
+    /// Writes the settled entries of `results`. Failures are ignored: the cache is an
+    /// optimisation, and a read-only checkout must still work.
+    pub fn save(&self, results: &[(String, Entry, bool)]) {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i128);
+        let entries: HashMap<&str, &Entry> = results
+            .iter()
+            .filter(|(_, e, _)| e.key.as_ref().is_some_and(|k| k.settled(now)))
+            .map(|(p, e, _)| (p.as_str(), e))
+            .collect();
+        let stored = Stored {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            scope: self.scope.clone(),
+            entries,
+        };
+        let Ok(bytes) = postcard::to_stdvec(&stored) else {
+            return;
+        };
+        let Some(dir) = self.path.parent() else {
+            return;
+        };
+        if std::fs::create_dir_all(dir).is_err() {
+            return;
+        }
+        let ignore = dir.join(".gitignore");
+        if !ignore.exists() {
+            let _ = std::fs::write(
+                &ignore,
+                "# Written by qgate: this directory is a cache.\n*\n",
+            );
+        }
+        let _ = crate::fsutil::atomic_write(&self.path, &bytes);
+    }
+}
