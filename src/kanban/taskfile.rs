@@ -74,10 +74,10 @@ pub(crate) fn load_dir(env: &Env<'_>, dir: &str, id_keys: &[&str], board: &mut B
             }
         })
         .collect();
-    if let Some(c) = &cache {
-        if c.needs_save(&results) {
-            c.save(&results);
-        }
+    if let Some(c) = &cache
+        && c.needs_save(&results)
+    {
+        c.save(&results);
     }
     for (rel, entry, _) in results {
         if !entry.directives.is_empty() {
