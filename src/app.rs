@@ -242,30 +242,24 @@ fn transition(args: TransitionArgs) -> Result<i32, String> {
     let noop = mv.is_noop(board);
     let report = engine::run(&ws, &Mode::Transition(mv.clone()), &opts);
     let task = &board.tasks[index];
+    let mut outcome = None;
     if args.apply {
-        if report.verdict != Verdict::Pass {
-            eprintln!(
-                "qgate: not applied: the move of {} is refused; the task file is unchanged",
-                task.display_id()
-            );
+        outcome = Some(if report.verdict != Verdict::Pass {
+            format!("not applied: the move of {} is refused; the task file is unchanged", task.display_id())
         } else if noop {
-            eprintln!(
-                "qgate: {} is already in `{}`; nothing to change",
-                task.display_id(),
-                args.to.trim()
-            );
+            format!("{} is already in `{}`; nothing to change", task.display_id(), args.to.trim())
         } else {
             let spelling = board.spelling_of(&mv.to.norm).unwrap_or(args.to.trim());
             edit::apply_status(&ws.root, board.format, task, spelling)?;
             let from = task.status.as_ref().map_or("(none)", |s| s.raw.as_str());
-            eprintln!(
-                "qgate: moved {} from `{from}` to `{spelling}` ({})",
-                task.display_id(),
-                task.path
-            );
-        }
+            format!("moved {} from `{from}` to `{spelling}` ({})", task.display_id(), task.path)
+        });
     }
-    emit(&report, &args.common, &extra, &cwd)
+    let code = emit(&report, &args.common, &extra, &cwd)?;
+    if let Some(msg) = outcome {
+        eprintln!("qgate: {msg}");
+    }
+    Ok(code)
 }
 
 fn list_checks(config_file: Option<&Path>) -> Result<i32, String> {

@@ -35,6 +35,11 @@ impl Move {
         board.tasks.get(self.task).and_then(Task::status_norm)
     }
 
+    /// The target as the board spells it (as typed when the board does not know it).
+    pub fn to_display<'a>(&'a self, board: &'a Board) -> &'a str {
+        board.spelling_of(&self.to.norm).unwrap_or(self.to.raw.trim())
+    }
+
     /// A move into the status the task already has: nothing moves.
     pub fn is_noop(&self, board: &Board) -> bool {
         self.from(board) == Some(self.to.norm.as_str())

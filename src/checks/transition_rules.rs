@@ -97,8 +97,10 @@ impl Check for TransitionRules {
                     let allowed = if rule.to.is_empty() {
                         "nowhere".to_string()
                     } else {
-                        rule.to.join(", ")
+                        let names: Vec<&str> = rule.to.iter().map(|t| board.spelling_of(t).unwrap_or(t)).collect();
+                        names.join(", ")
                     };
+                    let from_raw = task.status.as_ref().map_or(from, |s| s.raw.as_str());
                     let at = match rule.origin.line {
                         Some(l) => format!("{}:{l}", rule.origin.path),
                         None => rule.origin.path.clone(),
@@ -107,7 +109,7 @@ impl Check for TransitionRules {
                             Raw::new(
                                 "transition-not-allowed",
                                 Severity::Error,
-                                format!("{} may not move from `{from}` to `{}`; allowed: {allowed} (rule at {at})", task.display_id(), mv.to.norm),
+                                format!("{} may not move from `{from_raw}` to `{}`; allowed: {allowed} (rule at {at})", task.display_id(), mv.to_display(board)),
                             )
                             .on_task(task, "status"),
                         );

@@ -63,14 +63,14 @@ impl Check for WipLimit {
                     .map(|t| t.display_id())
                     .collect();
                 let n = holders.len() as i64;
-                let to = &mv.to.raw;
+                let to = mv.to_display(board);
                 if n >= limit.limit {
                     sink.push(
                         Raw::new(
                             "wip-limit-full",
                             Severity::Error,
                             format!(
-                                "cannot move {} into `{to}`: it already holds {n} of {} ({})",
+                                "cannot move {} into `{to}`: it already holds {n} tasks and its WIP limit is {} ({})",
                                 task.display_id(),
                                 limit.limit,
                                 holders.join(", ")

@@ -50,6 +50,8 @@ pub(crate) fn load_dir(env: &Env<'_>, dir: &str, id_keys: &[&str], board: &mut B
         }
     }
 
+    // Sorting the strings is cheaper than letting the walker compare paths component-wise.
+    paths.sort_unstable();
     let scope = format!("front-matter tasks; ids from {}", id_keys.join(","));
     let mut cache = env.cache.map(|d| Cache::open(d, &scope));
     let keys: Vec<Option<Key>> = paths
