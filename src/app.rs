@@ -245,14 +245,25 @@ fn transition(args: TransitionArgs) -> Result<i32, String> {
     let mut outcome = None;
     if args.apply {
         outcome = Some(if report.verdict != Verdict::Pass {
-            format!("not applied: the move of {} is refused; the task file is unchanged", task.display_id())
+            format!(
+                "not applied: the move of {} is refused; the task file is unchanged",
+                task.display_id()
+            )
         } else if noop {
-            format!("{} is already in `{}`; nothing to change", task.display_id(), args.to.trim())
+            format!(
+                "{} is already in `{}`; nothing to change",
+                task.display_id(),
+                args.to.trim()
+            )
         } else {
             let spelling = board.spelling_of(&mv.to.norm).unwrap_or(args.to.trim());
             edit::apply_status(&ws.root, board.format, task, spelling)?;
             let from = task.status.as_ref().map_or("(none)", |s| s.raw.as_str());
-            format!("moved {} from `{from}` to `{spelling}` ({})", task.display_id(), task.path)
+            format!(
+                "moved {} from `{from}` to `{spelling}` ({})",
+                task.display_id(),
+                task.path
+            )
         });
     }
     let code = emit(&report, &args.common, &extra, &cwd)?;

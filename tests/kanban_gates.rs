@@ -45,26 +45,12 @@ fn wip_equal_to_limit_passes_and_over_limit_fails() {
 fn transition_into_a_full_status_is_blocked_with_room_allowed() {
     for fmt in ALL {
         let repo = limits_board(fmt, 2);
-        let r = repo.qgate(&[
-            "transition",
-            &fmt.id(1),
-            "--to",
-            "In Progress",
-            "--format",
-            "json",
-        ]);
+        let r = repo.transition(&fmt.id(1), "In Progress");
         assert_eq!(r.code(), 1, "{fmt:?}: {}", r.explain());
         assert_eq!(r.codes(), vec!["wip-limit-full"], "{fmt:?}");
 
         // review: 1 of 3 held; moving in leaves 2 of 3 (67%): no warning.
-        let r = repo.qgate(&[
-            "transition",
-            &fmt.id(1),
-            "--to",
-            "review",
-            "--format",
-            "json",
-        ]);
+        let r = repo.transition(&fmt.id(1), "review");
         assert_eq!(r.code(), 0, "{fmt:?}: {}", r.explain());
         assert!(r.codes().is_empty(), "{fmt:?}: {:?}", r.codes());
     }
@@ -81,14 +67,7 @@ fn a_move_reaching_eighty_percent_warns_but_passes() {
         ];
         let repo = build(fmt, &tasks, &[("review", 5)], "");
         repo.commit("board");
-        let r = repo.qgate(&[
-            "transition",
-            &fmt.id(1),
-            "--to",
-            "review",
-            "--format",
-            "json",
-        ]);
+        let r = repo.transition(&fmt.id(1), "review");
         assert_eq!(r.code(), 0, "{fmt:?}: {}", r.explain());
         assert_eq!(r.codes(), vec!["wip-limit-near"], "{fmt:?}");
         let r = repo.qgate(&[
@@ -112,14 +91,7 @@ fn a_move_reaching_eighty_percent_warns_but_passes() {
 fn a_move_within_the_same_status_is_allowed_even_when_full() {
     for fmt in ALL {
         let repo = limits_board(fmt, 3);
-        let r = repo.qgate(&[
-            "transition",
-            &fmt.id(10),
-            "--to",
-            "in-progress",
-            "--format",
-            "json",
-        ]);
+        let r = repo.transition(&fmt.id(10), "in-progress");
         assert_eq!(r.code(), 0, "{fmt:?}: {}", r.explain());
     }
 }
@@ -129,14 +101,7 @@ fn status_spellings_are_one_status() {
     for fmt in ALL {
         let repo = limits_board(fmt, 2);
         for spelling in ["In Progress", "in-progress", "in_progress", " IN PROGRESS "] {
-            let r = repo.qgate(&[
-                "transition",
-                &fmt.id(2),
-                "--to",
-                spelling,
-                "--format",
-                "json",
-            ]);
+            let r = repo.transition(&fmt.id(2), spelling);
             assert_eq!(
                 r.codes(),
                 vec!["wip-limit-full"],
@@ -175,14 +140,7 @@ fn unknown_tasks_and_statuses() {
         assert_eq!(r.code(), 2, "{fmt:?}: {}", r.explain());
         assert!(r.stderr().contains("NOPE-99"), "{}", r.stderr());
 
-        let r = repo.qgate(&[
-            "transition",
-            &fmt.id(1),
-            "--to",
-            "Shipped",
-            "--format",
-            "json",
-        ]);
+        let r = repo.transition(&fmt.id(1), "Shipped");
         assert_eq!(r.code(), 1, "{fmt:?}: {}", r.explain());
         assert_eq!(r.codes(), vec!["unknown-status"], "{fmt:?}");
     }
@@ -196,7 +154,7 @@ fn transition_rules_from_qgate_yaml() {
             "kanban:\n  transitions:\n    todo: [in_progress]\n    in_progress: [review, todo]\n";
         let repo = build(fmt, &tasks, &[], cfg);
         repo.commit("board");
-        let r = repo.qgate(&["transition", &fmt.id(1), "--to", "done", "--format", "json"]);
+        let r = repo.transition(&fmt.id(1), "done");
         assert_eq!(r.code(), 1, "{fmt:?}: {}", r.explain());
         assert_eq!(r.codes(), vec!["transition-not-allowed"]);
         assert!(
@@ -256,14 +214,7 @@ fn p0_task_needs_plan_review_and_commit() {
         bare.fm_review = None;
         let repo = build(fmt, &[bare], &[], "");
         repo.commit("initial import");
-        let r = repo.qgate(&[
-            "transition",
-            &fmt.id(3),
-            "--to",
-            "In Progress",
-            "--format",
-            "json",
-        ]);
+        let r = repo.transition(&fmt.id(3), "In Progress");
         assert_eq!(r.code(), 1, "{fmt:?}: {}", r.explain());
         assert_eq!(
             r.codes(),
@@ -283,14 +234,7 @@ fn p0_task_needs_plan_review_and_commit() {
             "fix upload path handling ({})",
             fmt.id(3).to_lowercase()
         ));
-        let r = full.qgate(&[
-            "transition",
-            &fmt.id(3),
-            "--to",
-            "review",
-            "--format",
-            "json",
-        ]);
+        let r = full.transition(&fmt.id(3), "review");
         assert_eq!(
             r.code(),
             0,
@@ -327,14 +271,7 @@ fn reviewer_who_is_the_assignee_is_refused() {
         t.fm_review = Some(("@Alice", "approved"));
         let repo = build(fmt, &[t], &[], "");
         repo.commit(&format!("{} fix", fmt.id(3)));
-        let r = repo.qgate(&[
-            "transition",
-            &fmt.id(3),
-            "--to",
-            "review",
-            "--format",
-            "json",
-        ]);
+        let r = repo.transition(&fmt.id(3), "review");
         assert_eq!(
             r.codes(),
             vec!["p0-self-review"],
@@ -347,14 +284,7 @@ fn reviewer_who_is_the_assignee_is_refused() {
         t.section_review = Some("carol");
         let repo = build(fmt, &[t], &[], "p0:\n  reviewers: [bob]\n");
         repo.commit(&format!("{} fix", fmt.id(3)));
-        let r = repo.qgate(&[
-            "transition",
-            &fmt.id(3),
-            "--to",
-            "review",
-            "--format",
-            "json",
-        ]);
+        let r = repo.transition(&fmt.id(3), "review");
         assert_eq!(
             r.codes(),
             vec!["p0-unauthorized-reviewer"],
@@ -372,14 +302,7 @@ fn reviewer_who_is_the_assignee_is_refused() {
         t.fm_review = Some(("bob", "changes_requested"));
         let repo = build(fmt, &[t], &[], "");
         repo.commit(&format!("{} fix", fmt.id(3)));
-        let r = repo.qgate(&[
-            "transition",
-            &fmt.id(3),
-            "--to",
-            "review",
-            "--format",
-            "json",
-        ]);
+        let r = repo.transition(&fmt.id(3), "review");
         assert_eq!(r.codes(), vec!["p0-missing-security-review"], "{fmt:?}");
     }
 }
@@ -394,7 +317,7 @@ fn p0_relevance_by_keyword_and_priority_vocabulary() {
         t.plan = false;
         let repo = build(fmt, &[t], &[], "");
         repo.commit(&format!("{} patch", fmt.id(3)));
-        let r = repo.qgate(&["transition", &fmt.id(3), "--to", "done", "--format", "json"]);
+        let r = repo.transition(&fmt.id(3), "done");
         assert_eq!(
             r.codes(),
             vec!["p0-missing-plan"],
@@ -422,14 +345,7 @@ fn without_git_the_commit_requirement_fails_closed() {
     for fmt in ALL {
         let repo = Repo::without_git();
         common::write_board(&repo, fmt, &[p0(3, "todo")], &[], "");
-        let r = repo.qgate(&[
-            "transition",
-            &fmt.id(3),
-            "--to",
-            "review",
-            "--format",
-            "json",
-        ]);
+        let r = repo.transition(&fmt.id(3), "review");
         assert_eq!(r.code(), 1, "{fmt:?}: {}", r.explain());
         assert_eq!(r.codes(), vec!["p0-missing-commit"]);
         let msg = r.findings("p0-missing-commit")[0]["message"]
@@ -440,14 +356,7 @@ fn without_git_the_commit_requirement_fails_closed() {
 
         let empty = Repo::new();
         common::write_board(&empty, fmt, &[p0(3, "todo")], &[], "");
-        let r = empty.qgate(&[
-            "transition",
-            &fmt.id(3),
-            "--to",
-            "review",
-            "--format",
-            "json",
-        ]);
+        let r = empty.transition(&fmt.id(3), "review");
         assert_eq!(r.code(), 1);
         let msg = r.findings("p0-missing-commit")[0]["message"]
             .as_str()
@@ -461,14 +370,7 @@ fn without_git_the_commit_requirement_fails_closed() {
 fn commit_mentions_are_whole_words() {
     let repo = build(Fmt::Backlog, &[p0(12, "todo")], &[], "");
     repo.commit("fix TASK-123 and TASK-1");
-    let r = repo.qgate(&[
-        "transition",
-        "TASK-12",
-        "--to",
-        "review",
-        "--format",
-        "json",
-    ]);
+    let r = repo.transition("TASK-12", "review");
     assert_eq!(r.codes(), vec!["p0-missing-commit"], "{}", r.explain());
 }
 
@@ -620,14 +522,7 @@ fn obsidian_cards_without_notes_use_inline_tags() {
         "---\nkanban-plugin: basic\n---\n\n## Backlog\n\n- [ ] Patch CVE in parser #security #P0 @alice\n\n## Doing (1)\n\n- [ ] Something else\n\n## Done\n\n**Complete**\n- [x] Old\n\n***\n\n## Archive\n\n- [x] Archived card\n",
     );
     repo.commit("board");
-    let r = repo.qgate(&[
-        "transition",
-        "Patch CVE",
-        "--to",
-        "Done",
-        "--format",
-        "json",
-    ]);
+    let r = repo.transition("Patch CVE", "Done");
     assert_eq!(
         r.codes(),
         vec![
@@ -638,9 +533,9 @@ fn obsidian_cards_without_notes_use_inline_tags() {
         "{}",
         r.explain()
     );
-    let r = repo.qgate(&["transition", "Old", "--to", "Doing", "--format", "json"]);
+    let r = repo.transition("Old", "Doing");
     assert_eq!(r.codes(), vec!["wip-limit-full"], "{}", r.explain());
-    let r = repo.qgate(&["transition", "Old", "--to", "Archive", "--format", "json"]);
+    let r = repo.transition("Old", "Archive");
     assert_eq!(
         r.codes(),
         vec!["unknown-status"],

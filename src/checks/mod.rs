@@ -37,7 +37,9 @@ impl Move {
 
     /// The target as the board spells it (as typed when the board does not know it).
     pub fn to_display<'a>(&'a self, board: &'a Board) -> &'a str {
-        board.spelling_of(&self.to.norm).unwrap_or(self.to.raw.trim())
+        board
+            .spelling_of(&self.to.norm)
+            .unwrap_or(self.to.raw.trim())
     }
 
     /// A move into the status the task already has: nothing moves.

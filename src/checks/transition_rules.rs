@@ -97,7 +97,11 @@ impl Check for TransitionRules {
                     let allowed = if rule.to.is_empty() {
                         "nowhere".to_string()
                     } else {
-                        let names: Vec<&str> = rule.to.iter().map(|t| board.spelling_of(t).unwrap_or(t)).collect();
+                        let names: Vec<&str> = rule
+                            .to
+                            .iter()
+                            .map(|t| board.spelling_of(t).unwrap_or(t))
+                            .collect();
                         names.join(", ")
                     };
                     let from_raw = task.status.as_ref().map_or(from, |s| s.raw.as_str());

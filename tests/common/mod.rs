@@ -67,6 +67,11 @@ impl Repo {
     pub fn qgate(&self, args: &[&str]) -> Run {
         qgate_in(self.root(), args)
     }
+
+    /// `qgate transition TASK --to STATUS --format json`.
+    pub fn transition(&self, task: &str, to: &str) -> Run {
+        self.qgate(&["transition", task, "--to", to, "--format", "json"])
+    }
 }
 
 pub fn qgate_in(dir: &Path, args: &[&str]) -> Run {
