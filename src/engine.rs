@@ -263,13 +263,10 @@ fn apply_suppressions(ws: &Workspace, mode: &Mode, reports: &mut [CheckReport]) 
         }
         None
     };
+    // Stale suppressions are judged board-wide only: a transition evaluates one move, so a
+    // directive about anything else would look unused.
     let scope: Vec<String> = match (mode, board) {
         (Mode::Check, Some(b)) => b.files.clone(),
-        (Mode::Transition(mv), Some(b)) => b
-            .tasks
-            .get(mv.task)
-            .map(|t| vec![t.path.clone()])
-            .unwrap_or_default(),
         _ => Vec::new(),
     };
     let mut meta = Vec::new();

@@ -199,6 +199,21 @@ fn promethean_board_rules_apply_when_enabled() {
             .code(),
         0
     );
+    let warn = repo
+        .read("promethean.kanban.json")
+        .replace("\"strict\"", "\"warn\"");
+    repo.write("promethean.kanban.json", &warn);
+    let r = repo.transition("T-1", "done");
+    assert_eq!(
+        r.code(),
+        0,
+        "enforcement: warn reports without blocking: {}",
+        r.explain()
+    );
+    assert_eq!(
+        r.findings("transition-not-allowed")[0]["severity"],
+        "warning"
+    );
     let disabled = repo
         .read("promethean.kanban.json")
         .replace("\"enabled\": true", "\"enabled\": false");

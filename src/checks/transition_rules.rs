@@ -112,7 +112,7 @@ impl Check for TransitionRules {
                     sink.push(
                             Raw::new(
                                 "transition-not-allowed",
-                                Severity::Error,
+                                if rule.warn_only { Severity::Warning } else { Severity::Error },
                                 format!("{} may not move from `{from_raw}` to `{}`; allowed: {allowed} (rule at {at})", task.display_id(), mv.to_display(board)),
                             )
                             .on_task(task, "status"),

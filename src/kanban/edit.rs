@@ -128,7 +128,7 @@ pub fn move_card(text: &str, card_line: u32, lane: &str) -> Result<String, Strin
     let mut lines: Vec<String> = lines_with_offsets(text)
         .map(|(_, l)| l.to_string())
         .collect();
-    let idx = card_line as usize - 1;
+    let idx = (card_line as usize).saturating_sub(1);
     if lines.get(idx).and_then(|l| card_text(l)).is_none() {
         return Err(format!(
             "line {card_line} is no longer a card; re-run without --apply to see the board"

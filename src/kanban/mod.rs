@@ -185,6 +185,8 @@ pub struct Rule {
     /// Normalized statuses this status may move to.
     pub to: Vec<String>,
     pub origin: Origin,
+    /// The board asks for a warning, not a refusal (promethean `enforcement: warn`).
+    pub warn_only: bool,
 }
 
 /// A task file that could not be read into a task, or a task missing something.
@@ -423,9 +425,14 @@ pub fn load(
             line: *line,
         };
         let to = to.iter().map(|t| normalize_status(t)).collect();
-        board
-            .transitions
-            .insert(normalize_status(from), Rule { to, origin });
+        board.transitions.insert(
+            normalize_status(from),
+            Rule {
+                to,
+                origin,
+                warn_only: false,
+            },
+        );
     }
     Ok(Some(board))
 }

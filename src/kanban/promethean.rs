@@ -115,6 +115,10 @@ pub fn load(
                 .enforcement
                 .as_deref()
                 .is_some_and(|e| e.eq_ignore_ascii_case("disabled"));
+            let warn_only = rules
+                .enforcement
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case("warn"));
             if rules.enabled && !off {
                 let line = find_key_line(&text, None, "transitionRules");
                 for rule in rules.rules {
@@ -128,6 +132,7 @@ pub fn load(
                                     path: m.to_string(),
                                     line,
                                 },
+                                warn_only,
                             });
                         for to in &rule.to {
                             let n = normalize_status(to);

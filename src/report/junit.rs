@@ -100,5 +100,5 @@ fn location(f: &Finding) -> Option<String> {
 }
 
 fn ms(v: f64) -> Duration {
-    Duration::from_secs_f64((v.max(0.0)) / 1000.0)
+    Duration::try_from_secs_f64(v / 1000.0).unwrap_or_default()
 }
