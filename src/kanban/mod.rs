@@ -14,6 +14,9 @@ pub mod promethean;
 pub mod status;
 mod taskfile;
 
+#[cfg(test)]
+mod robustness;
+
 use std::collections::BTreeMap;
 use std::fmt;
 
