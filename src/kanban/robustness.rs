@@ -52,11 +52,10 @@ proptest! {
         for p in &problems {
             prop_assert!(p.line >= 1);
         }
-        if let Some(t) = task {
-            if let Some(d) = &t.doc {
+        if let Some(t) = task
+            && let Some(d) = &t.doc {
                 let _ = d.sections(&text);
             }
-        }
         if let Ok(Some(s)) = markdown::split(&text) {
             let _ = markdown::key_lines(&s);
         }
