@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use crate::checks::{self, Mode, Move};
-use crate::cli::{CheckArgs, Cli, Color, Command, Common, FailOn, TransitionArgs};
+use crate::cli::{CheckArgs, Cli, Color, Command, Common, FailOn, PerfCommand, TransitionArgs};
 use crate::config::{self, Config, Level};
 use crate::engine;
 use crate::fsutil;
@@ -31,7 +31,14 @@ fn dispatch(cli: Cli) -> Result<i32, String> {
         Command::Explain { id } => explain(&id),
         Command::Init { output, force } => init(&output, force),
         Command::Watch(_) => not_yet("watch"),
-        Command::Perf(_) => not_yet("perf record"),
+        Command::Perf {
+            command:
+                PerfCommand::Record {
+                    config,
+                    history,
+                    keep,
+                },
+        } => perf_record(config.as_deref(), history.as_deref(), keep),
         Command::Baseline(_) => not_yet("baseline write"),
         Command::Merge(_) => not_yet("merge"),
     }
@@ -345,6 +352,74 @@ fn init(output: &Path, force: bool) -> Result<i32, String> {
     fsutil::atomic_write(&path, config::TEMPLATE.as_bytes())
         .map_err(|e| format!("{}: {e}", output.display()))?;
     eprintln!("qgate: wrote {}", output.display());
+    Ok(0)
+}
+
+fn perf_record(
+    config_file: Option<&Path>,
+    history: Option<&Path>,
+    keep: Option<usize>,
+) -> Result<i32, String> {
+    use crate::perf::history::{self, History, HistoryRun};
+    let cwd = cwd()?;
+    let ws = workspace(&cwd, config_file)?;
+    let perf = &ws.config.perf;
+    if perf.results.is_empty() {
+        return Err("perf.results is not set in qgate.yaml: there are no results to record".into());
+    }
+    let (current, missing) = crate::perf::load_current(&ws.root, &perf.results)?;
+    if current.is_empty() {
+        return Err(format!(
+            "perf.results matches no benchmark results ({})",
+            missing.join(", ")
+        ));
+    }
+    let path = match history {
+        Some(p) => cwd.join(p),
+        None => ws.root.join(
+            perf.baseline
+                .iter()
+                .find(|b| {
+                    !b.starts_with("git:") && !b.contains(['*', '?', '[']) && b.ends_with(".json")
+                })
+                .map_or(".qgate/perf-history.json", String::as_str),
+        ),
+    };
+    let shown = fsutil::rel_path(&ws.root, &path);
+    let mut file = History::read(&path, &shown)?.unwrap_or_default();
+    let (commit, time) = match history::head_commit(&ws.root) {
+        Some((id, t)) => (Some(id), t),
+        None => (
+            None,
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64),
+        ),
+    };
+    let count = current.len();
+    let benchmarks = current.into_iter().map(|s| s.bench).collect();
+    let keep = keep.unwrap_or(perf.keep).max(1);
+    file.append(
+        HistoryRun {
+            commit: commit.clone(),
+            time,
+            benchmarks,
+        },
+        keep,
+    );
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    fsutil::atomic_write(&path, &file.to_json())
+        .map_err(|e| format!("{shown}: cannot write: {e}"))?;
+    let at = commit.map_or_else(
+        || "no git commit".to_string(),
+        |c| format!("commit {}", &c[..c.len().min(10)]),
+    );
+    eprintln!(
+        "qgate: recorded {count} benchmark(s) at {at} into {shown} ({} run(s) kept, at most {keep})",
+        file.runs.len()
+    );
     Ok(0)
 }
 

@@ -47,12 +47,33 @@ pub enum Command {
     },
     /// File-watch compliance mode (not available yet).
     Watch(Passthrough),
-    /// Benchmark history (not available yet).
-    Perf(Passthrough),
+    /// Benchmark history: `qgate perf record` appends this run's results.
+    Perf {
+        #[command(subcommand)]
+        command: PerfCommand,
+    },
     /// Baselines of accepted findings (not available yet).
     Baseline(Passthrough),
     /// Combine sharded JSON reports (not available yet).
     Merge(Passthrough),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PerfCommand {
+    /// Append this run's benchmark results (perf.results) to the history file, with the
+    /// commit and time from git. Run it on the main branch.
+    Record {
+        /// Config file (default: qgate.yaml at the repository root, if present).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The history file (default: the first plain file of perf.baseline, else
+        /// .qgate/perf-history.json).
+        #[arg(long, value_name = "FILE")]
+        history: Option<PathBuf>,
+        /// Keep at most N runs (default: perf.keep, 50).
+        #[arg(long, value_name = "N")]
+        keep: Option<usize>,
+    },
 }
 
 /// Arguments of commands that this version does not have yet.

@@ -145,6 +145,21 @@ struct RawPerf {
     #[serde(default, deserialize_with = "percent")]
     threshold: Option<f64>,
     confidence: Option<f64>,
+    #[serde(default, deserialize_with = "percent")]
+    min_effect: Option<f64>,
+    keep: Option<usize>,
+    overrides: Option<BTreeMap<String, RawPerfOverride>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPerfOverride {
+    test: Option<PerfTest>,
+    #[serde(default, deserialize_with = "percent")]
+    threshold: Option<f64>,
+    confidence: Option<f64>,
+    #[serde(default, deserialize_with = "percent")]
+    min_effect: Option<f64>,
 }
 
 fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
@@ -238,10 +253,22 @@ impl Default for P0Config {
 pub struct PerfConfig {
     pub results: Vec<String>,
     pub baseline: Vec<String>,
-    pub test: PerfTest,
-    /// Percent.
-    pub threshold: f64,
-    pub confidence: f64,
+    /// The policy for every benchmark not matched by an override.
+    pub policy: crate::perf::Policy,
+    /// How many runs `qgate perf record` keeps in the history file.
+    pub keep: usize,
+    /// (glob over benchmark names, its policy), first match wins.
+    pub overrides: Vec<(globset::GlobMatcher, crate::perf::Policy)>,
+}
+
+impl PerfConfig {
+    /// The policy for the benchmark called `name`.
+    pub fn policy_for(&self, name: &str) -> crate::perf::Policy {
+        self.overrides
+            .iter()
+            .find(|(g, _)| g.is_match(name))
+            .map_or(self.policy, |(_, p)| *p)
+    }
 }
 
 impl Default for PerfConfig {
@@ -249,9 +276,14 @@ impl Default for PerfConfig {
         PerfConfig {
             results: Vec::new(),
             baseline: vec![".qgate/perf-history.json".into()],
-            test: PerfTest::TTest,
-            threshold: 10.0,
-            confidence: 0.99,
+            policy: crate::perf::Policy {
+                test: PerfTest::TTest,
+                threshold: 10.0,
+                min_effect: 2.0,
+                confidence: 0.99,
+            },
+            keep: 50,
+            overrides: Vec::new(),
         }
     }
 }
@@ -442,23 +474,64 @@ impl Config {
         if let Some(v) = p.baseline {
             cfg.perf.baseline = v;
         }
+        let confidence = |c: f64, key: &str| -> Result<f64, ConfigError> {
+            if c > 0.0 && c < 1.0 {
+                return Ok(c);
+            }
+            let line = kanban::find_key_line(text, Some("perf:"), "confidence");
+            Err(err(
+                line,
+                None,
+                key,
+                format!("must be between 0 and 1 (exclusive), found {c}"),
+            ))
+        };
+        let pol = &mut cfg.perf.policy;
         if let Some(t) = p.test {
-            cfg.perf.test = t;
+            pol.test = t;
         }
         if let Some(t) = p.threshold {
-            cfg.perf.threshold = t;
+            pol.threshold = t;
+        }
+        if let Some(m) = p.min_effect {
+            pol.min_effect = m;
         }
         if let Some(c) = p.confidence {
-            if !(c > 0.0 && c < 1.0) {
-                let line = kanban::find_key_line(text, Some("perf:"), "confidence");
+            pol.confidence = confidence(c, "perf.confidence")?;
+        }
+        if let Some(k) = p.keep {
+            if k == 0 {
+                let line = kanban::find_key_line(text, Some("perf:"), "keep");
                 return Err(err(
                     line,
                     None,
-                    "perf.confidence",
-                    format!("must be between 0 and 1 (exclusive), found {c}"),
+                    "perf.keep",
+                    "must keep at least 1 run".into(),
                 ));
             }
-            cfg.perf.confidence = c;
+            cfg.perf.keep = k;
+        }
+        let base = cfg.perf.policy;
+        for (glob, o) in p.overrides.unwrap_or_default() {
+            let key = format!("perf.overrides.{glob}");
+            let line = kanban::find_key_line(text, Some("overrides:"), &glob);
+            let matcher = globset::Glob::new(&glob)
+                .map_err(|e| err(line, None, &key, format!("invalid glob: {}", e.kind())))?
+                .compile_matcher();
+            let mut pol = base;
+            if let Some(t) = o.test {
+                pol.test = t;
+            }
+            if let Some(t) = o.threshold {
+                pol.threshold = t;
+            }
+            if let Some(m) = o.min_effect {
+                pol.min_effect = m;
+            }
+            if let Some(c) = o.confidence {
+                pol.confidence = confidence(c, &format!("{key}.confidence"))?;
+            }
+            cfg.perf.overrides.push((matcher, pol));
         }
         Ok(cfg)
     }
@@ -518,7 +591,7 @@ mod tests {
     #[test]
     fn template_is_valid_and_defaults_hold() {
         let cfg = Config::parse(TEMPLATE, "qgate.template.yaml").unwrap();
-        assert_eq!(cfg.perf.threshold, 10.0);
+        assert_eq!(cfg.perf.policy.threshold, 10.0);
         assert_eq!(cfg.p0.gated, vec!["in_progress", "review", "done"]);
         assert!(Config::parse("", "x").unwrap().levels.is_empty());
         assert!(
@@ -553,20 +626,16 @@ mod tests {
 
     #[test]
     fn percentages_and_confidence_are_checked() {
-        assert_eq!(
-            Config::parse("perf:\n  threshold: 5%\n", "x")
-                .unwrap()
-                .perf
-                .threshold,
-            5.0
-        );
-        assert_eq!(
-            Config::parse("perf:\n  threshold: 7\n", "x")
-                .unwrap()
-                .perf
-                .threshold,
-            7.0
-        );
+        let threshold = |y: &str| Config::parse(y, "x").unwrap().perf.policy.threshold;
+        assert_eq!(threshold("perf:\n  threshold: 5%\n"), 5.0);
+        assert_eq!(threshold("perf:\n  threshold: 7\n"), 7.0);
+        let cfg = Config::parse(
+            "perf:\n  threshold: 5%\n  overrides:\n    \"io/*\":\n      threshold: 25%\n",
+            "x",
+        )
+        .unwrap();
+        assert_eq!(cfg.perf.policy_for("io/read").threshold, 25.0);
+        assert_eq!(cfg.perf.policy_for("parse").threshold, 5.0);
         let e = parse_err("perf:\n  threshold: lots\n");
         assert_eq!(e.key, "perf.threshold", "{e}");
         let e = parse_err("perf:\n  confidence: 1.5\n");

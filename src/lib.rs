@@ -14,6 +14,7 @@ pub mod engine;
 pub mod fsutil;
 pub mod git;
 pub mod kanban;
+pub mod perf;
 pub mod report;
 pub mod suppress;
 pub mod workspace;

@@ -246,7 +246,6 @@ fn commands_of_later_versions_say_so_and_exit_2() {
     let repo = Repo::new();
     for args in [
         vec!["watch"],
-        vec!["perf", "record"],
         vec!["baseline", "write"],
         vec!["merge", "a.json"],
         vec!["check", "--changed-since", "main"],

@@ -5,6 +5,7 @@
 //! suppressions and the verdict.
 
 mod p0_security_review;
+mod perf_regression;
 mod task_format;
 mod transition_rules;
 mod wip_limit;
@@ -170,10 +171,11 @@ pub static REGISTRY: &[&dyn Check] = &[
     &wip_limit::WipLimit,
     &transition_rules::TransitionRules,
     &p0_security_review::P0SecurityReview,
+    &perf_regression::PerfRegression,
 ];
 
 /// Check ids the interface reserves for checks that this version does not ship yet.
-pub const RESERVED: &[&str] = &["path-traversal", "input-validation", "perf-regression"];
+pub const RESERVED: &[&str] = &["path-traversal", "input-validation"];
 
 pub fn find(id: &str) -> Option<&'static dyn Check> {
     REGISTRY.iter().copied().find(|c| c.id() == id)
