@@ -10,7 +10,7 @@ pub struct PerfRegression;
 
 static CODES: &[CodeDoc] = &[
     CodeDoc {
-        code: "perf-regression",
+        code: "perf-slowdown",
         summary: "a benchmark got slower than its history allows",
         explanation: "The benchmark's current value is worse than the mean of the baseline runs by more than `perf.threshold` (and `perf.min_effect`), and under `t_test` the slowdown is also significant at `perf.confidence`: Welch's t-test when both this run and the newest baseline run have raw samples, otherwise a one-sided prediction interval over the baseline runs. With fewer than two baseline runs and no samples the percentage test decides alone, and the finding says so.\n\nFix: find the change that made it slower. If the slowdown is accepted, record a new baseline on the main branch with `qgate perf record`, or loosen the benchmark with `perf.overrides`.",
     },
@@ -51,7 +51,7 @@ impl Check for PerfRegression {
     }
 
     fn explanation(&self) -> &'static str {
-        "Blocks a real slowdown without crying wolf on noise. `perf.results` names this run's results (Criterion's target/criterion, libtest `cargo bench` output, Google Benchmark, pytest-benchmark or hyperfine JSON, qgate's own JSON report, or a generic [{name, unit, value, samples?, direction?}] list; the format is detected per file). `perf.baseline` names earlier runs: qgate's history file written by `qgate perf record`, result files in any format (one run each), or `git:REF:PATH` read from git without a checkout.\n\nEach benchmark is judged alone (see `qgate explain perf-regression` for the rule); each regressed benchmark is one finding whose subject is the benchmark's name as its harness wrote it. Faster or unchanged benchmarks never fail; new and vanished benchmarks are notes.\n\nDefault level: warn. Set `checks: {perf-regression: error}` to block."
+        "Blocks a real slowdown without crying wolf on noise. `perf.results` names this run's results (Criterion's target/criterion, libtest `cargo bench` output, Google Benchmark, pytest-benchmark or hyperfine JSON, qgate's own JSON report, or a generic [{name, unit, value, samples?, direction?}] list; the format is detected per file). `perf.baseline` names earlier runs: qgate's history file written by `qgate perf record`, result files in any format (one run each), or `git:REF:PATH` read from git without a checkout.\n\nEach benchmark is judged alone (see `qgate explain perf-slowdown` for the rule); each regressed benchmark is one finding whose subject is the benchmark's name as its harness wrote it. Faster or unchanged benchmarks never fail; new and vanished benchmarks are notes.\n\nDefault level: warn. Set `checks: {perf-regression: error}` to block."
     }
 
     fn default_level(&self) -> Level {
