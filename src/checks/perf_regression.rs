@@ -163,7 +163,7 @@ fn finding(b: &Bench, from: &str, d: &Decision, runs: usize) -> Raw {
             );
             match outcome {
                 Outcome::Regressed => (
-                    "perf-regression",
+                    "perf-slowdown",
                     Severity::Error,
                     format!("`{}` is {what}: {detail}", b.name),
                 ),
