@@ -317,6 +317,9 @@ fn explain(id: &str) -> Result<i32, String> {
             c.default_level(),
             c.explanation()
         );
+        if let Some(extra) = c.extra_explanation() {
+            t.push_str(&extra);
+        }
         t.push_str("\nFinding codes:\n");
         let w = c.codes().iter().map(|d| d.code.len()).max().unwrap_or(0);
         for d in c.codes() {

@@ -1,7 +1,7 @@
 //! `qgate.yaml`: parsed into a raw form that mirrors the file (unknown keys rejected), then
 //! validated into [`Config`]. Every error names the file, the line and the key path.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -77,6 +77,55 @@ struct RawConfig {
     p0: RawP0,
     #[serde(default)]
     perf: RawPerf,
+    #[serde(default)]
+    scan: RawScan,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScan {
+    env_sources: Option<bool>,
+    #[serde(default, deserialize_with = "size")]
+    max_file_size: Option<u64>,
+    rules: Option<BTreeMap<RawLang, crate::scan::rules::Pack>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum RawLang {
+    Python,
+    Javascript,
+    Typescript,
+    Go,
+    Java,
+}
+
+/// `2MB`, `512KB`, `1048576`.
+fn size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum S {
+        N(u64),
+        S(String),
+    }
+    Ok(match Option::<S>::deserialize(d)? {
+        None => None,
+        Some(S::N(n)) => Some(n),
+        Some(S::S(s)) => {
+            let t = s.trim().to_ascii_uppercase();
+            let (num, mult) = if let Some(n) = t.strip_suffix("MB") {
+                (n, 1024 * 1024)
+            } else if let Some(n) = t.strip_suffix("KB") {
+                (n, 1024)
+            } else {
+                (t.strip_suffix('B').unwrap_or(&t), 1)
+            };
+            let n: u64 = num.trim().parse().map_err(|_| {
+                serde::de::Error::custom(format!("expected a size such as `2MB`, found `{s}`"))
+            })?;
+            Some(n * mult)
+        }
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -288,6 +337,26 @@ impl Default for PerfConfig {
     }
 }
 
+/// Source scanning settings (`scan:`).
+#[derive(Debug, Clone)]
+pub struct ScanConfig {
+    /// Environment reads count as untrusted input.
+    pub env_sources: bool,
+    pub max_file_size: u64,
+    /// Extra rules per pack name (`python`, `javascript`, `go`, `java`).
+    pub rules: HashMap<&'static str, crate::scan::rules::Pack>,
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        ScanConfig {
+            env_sources: false,
+            max_file_size: crate::scan::DEFAULT_MAX_FILE_SIZE,
+            rules: HashMap::new(),
+        }
+    }
+}
+
 /// The validated configuration.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
@@ -299,6 +368,7 @@ pub struct Config {
     pub kanban: KanbanConfig,
     pub p0: P0Config,
     pub perf: PerfConfig,
+    pub scan: ScanConfig,
 }
 
 impl Config {
@@ -532,6 +602,22 @@ impl Config {
                 pol.confidence = confidence(c, &format!("{key}.confidence"))?;
             }
             cfg.perf.overrides.push((matcher, pol));
+        }
+        let sc = raw.scan;
+        if let Some(e) = sc.env_sources {
+            cfg.scan.env_sources = e;
+        }
+        if let Some(m) = sc.max_file_size {
+            cfg.scan.max_file_size = m;
+        }
+        for (lang, pack) in sc.rules.unwrap_or_default() {
+            let name = match lang {
+                RawLang::Python => "python",
+                RawLang::Javascript | RawLang::Typescript => "javascript",
+                RawLang::Go => "go",
+                RawLang::Java => "java",
+            };
+            cfg.scan.rules.entry(name).or_default().extend(pack);
         }
         Ok(cfg)
     }

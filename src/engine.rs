@@ -146,6 +146,7 @@ fn complete(raw: Raw, level: Level) -> Finding {
         subject: raw.subject,
         fingerprint,
         suppressed: false,
+        flow: raw.flow,
         snippet: None,
     }
 }

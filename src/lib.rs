@@ -16,5 +16,6 @@ pub mod git;
 pub mod kanban;
 pub mod perf;
 pub mod report;
+pub mod scan;
 pub mod suppress;
 pub mod workspace;

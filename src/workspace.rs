@@ -63,6 +63,7 @@ pub struct Workspace {
     /// Where parsed inputs are cached (`None`: `--no-cache`).
     pub cache_dir: Option<PathBuf>,
     board: OnceLock<Result<Option<Board>, LoadError>>,
+    scan: OnceLock<crate::scan::Scan>,
 }
 
 impl Workspace {
@@ -76,6 +77,7 @@ impl Workspace {
             paths: None,
             cache_dir,
             board: OnceLock::new(),
+            scan: OnceLock::new(),
         })
     }
 
@@ -128,6 +130,16 @@ impl Workspace {
             })
             .as_ref()
             .map(Option::as_ref)
+    }
+
+    /// The source scan, run on first use and shared by the scanning checks.
+    pub fn scan(&self) -> &crate::scan::Scan {
+        self.scan.get_or_init(|| crate::scan::scan(self))
+    }
+
+    /// The source scan, if a check already ran it.
+    pub fn scan_if_done(&self) -> Option<&crate::scan::Scan> {
+        self.scan.get()
     }
 
     /// Where a path given relative to `cwd` is, repository-relative (no existence check).

@@ -13,7 +13,7 @@ fn no_config_no_board_passes_and_says_what_it_checked() {
         let out = r.stdout();
         assert!(out.contains("no kanban board found"), "{out}");
         assert!(
-            out.contains("qgate: passed: 0 errors, 0 warnings in 5 checks"),
+            out.contains("qgate: passed: 0 errors, 0 warnings in 7 checks"),
             "{out}"
         );
     }

@@ -4,8 +4,11 @@
 //! reads the command line and never decides the exit code; the engine applies levels,
 //! suppressions and the verdict.
 
+mod input_validation;
 mod p0_security_review;
+mod path_traversal;
 mod perf_regression;
+mod scanned;
 mod task_format;
 mod transition_rules;
 mod wip_limit;
@@ -87,6 +90,8 @@ pub struct Raw {
     pub subject: Option<String>,
     /// What the fingerprint is made of besides code and path (never a line number).
     pub content: String,
+    /// Source → steps → sink, for taint findings.
+    pub flow: Vec<crate::report::FlowStep>,
 }
 
 impl Raw {
@@ -101,6 +106,7 @@ impl Raw {
             line: None,
             column: None,
             subject: None,
+            flow: Vec::new(),
         }
     }
 
@@ -161,6 +167,10 @@ pub trait Check: Sync {
         Level::Error
     }
     fn codes(&self) -> &'static [CodeDoc];
+    /// More text for `qgate explain ID` that is built at run time (rule packs).
+    fn extra_explanation(&self) -> Option<String> {
+        None
+    }
     /// Pushes findings; `Err` when the check cannot do its job (the run then exits 2).
     fn run(&self, cx: &Context<'_>, sink: &mut Sink) -> Result<(), String>;
 }
@@ -171,11 +181,13 @@ pub static REGISTRY: &[&dyn Check] = &[
     &wip_limit::WipLimit,
     &transition_rules::TransitionRules,
     &p0_security_review::P0SecurityReview,
+    &path_traversal::PathTraversal,
+    &input_validation::InputValidation,
     &perf_regression::PerfRegression,
 ];
 
 /// Check ids the interface reserves for checks that this version does not ship yet.
-pub const RESERVED: &[&str] = &["path-traversal", "input-validation"];
+pub const RESERVED: &[&str] = &[];
 
 pub fn find(id: &str) -> Option<&'static dyn Check> {
     REGISTRY.iter().copied().find(|c| c.id() == id)

@@ -85,9 +85,22 @@ pub struct Finding {
     pub subject: Option<String>,
     pub fingerprint: String,
     pub suppressed: bool,
+    /// For taint findings: where the untrusted value came from and how it got to the sink
+    /// (source first). Feeds SARIF code flows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flow: Vec<FlowStep>,
     /// The source line the finding points at, for the text emitter (not part of the schema).
     #[serde(skip)]
     pub snippet: Option<String>,
+}
+
+/// One location on a taint flow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowStep {
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

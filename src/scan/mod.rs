@@ -1,0 +1,293 @@
+//! The source scanner shared by `path-traversal` and `input-validation`: finds the source
+//! files, parses each with tree-sitter, lowers it to the IR and runs the taint analysis with
+//! the language's rule pack. Files are scanned in parallel and results are cached by content
+//! hash, keyed by qgate's version and the rules in effect.
+
+pub mod ir;
+pub mod lower;
+pub mod rules;
+pub mod taint;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use rules::{Lang, Pack};
+pub use taint::{Flow, Step};
+
+use crate::suppress::Directive;
+use crate::workspace::Workspace;
+
+/// Files larger than this are skipped with a note (configurable: `scan.max_file_size`).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
+
+/// The scan of one file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct FileScan {
+    pub flows: Vec<Flow>,
+    pub directives: Vec<Directive>,
+    /// Why the file was not scanned (binary, too large), if it was not.
+    pub skipped: Option<String>,
+    /// The parse had errors: what could be parsed was scanned.
+    pub partial: bool,
+}
+
+/// The scan of the whole workspace.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// Repository-relative path → its scan, for every source file looked at.
+    pub files: Vec<(String, FileScan)>,
+    /// Files skipped, with the reason.
+    pub notes: Vec<String>,
+}
+
+/// Parses `src` as `lang` and returns the flows the rules find.
+pub fn scan_source(lang: Lang, src: &str, pack: &Pack, env_sources: bool) -> (Vec<Flow>, bool) {
+    let mut parser = tree_sitter::Parser::new();
+    let language: tree_sitter::Language = match lang {
+        Lang::Python => tree_sitter_python::LANGUAGE.into(),
+        Lang::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
+        Lang::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+        Lang::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
+        Lang::Go => tree_sitter_go::LANGUAGE.into(),
+        Lang::Java => tree_sitter_java::LANGUAGE.into(),
+    };
+    if parser.set_language(&language).is_err() {
+        return (Vec::new(), true);
+    }
+    let Some(tree) = parser.parse(src, None) else {
+        return (Vec::new(), true);
+    };
+    let partial = tree.root_node().has_error();
+    let module = match lang {
+        Lang::Python => lower::python::lower(&tree, src),
+        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => lower::javascript::lower(&tree, src),
+        Lang::Go => lower::go::lower(&tree, src),
+        Lang::Java => lower::java::lower(&tree, src),
+    };
+    (
+        taint::Analyzer::new(pack, &module, env_sources).run(&module),
+        partial,
+    )
+}
+
+/// The rule packs in effect, and a hash of them for the cache key.
+pub struct Rules {
+    packs: HashMap<&'static str, Pack>,
+    pub env_sources: bool,
+    pub max_file_size: u64,
+    hash: String,
+}
+
+impl Rules {
+    pub fn new(cfg: &crate::config::ScanConfig) -> Rules {
+        let mut packs = HashMap::new();
+        let mut h = Sha256::new();
+        h.update(env!("CARGO_PKG_VERSION"));
+        // A rebuilt binary may analyse differently under the same version number.
+        if let Some(meta) = std::env::current_exe()
+            .ok()
+            .and_then(|p| std::fs::metadata(p).ok())
+        {
+            h.update(meta.len().to_le_bytes());
+            if let Ok(t) = meta.modified() {
+                h.update(format!("{t:?}"));
+            }
+        }
+        for (name, _) in rules::BUILTIN {
+            let pack = rules::pack(name, cfg.rules.get(name));
+            h.update(serde_json::to_vec(&pack).unwrap_or_default());
+            packs.insert(name, pack);
+        }
+        h.update([u8::from(cfg.env_sources)]);
+        let hash = h
+            .finalize()
+            .iter()
+            .take(12)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Rules {
+            packs,
+            env_sources: cfg.env_sources,
+            max_file_size: cfg.max_file_size,
+            hash,
+        }
+    }
+
+    pub fn pack(&self, lang: Lang) -> &Pack {
+        static EMPTY: std::sync::OnceLock<Pack> = std::sync::OnceLock::new();
+        self.packs
+            .get(lang.pack_name())
+            .unwrap_or_else(|| EMPTY.get_or_init(Pack::default))
+    }
+}
+
+/// Scans one file's bytes.
+pub fn scan_bytes(lang: Lang, bytes: &[u8], rules: &Rules) -> FileScan {
+    if bytes.len() as u64 > rules.max_file_size {
+        return FileScan {
+            skipped: Some(format!(
+                "larger than {} bytes (scan.max_file_size)",
+                rules.max_file_size
+            )),
+            ..FileScan::default()
+        };
+    }
+    if bytes.iter().take(8192).any(|&b| b == 0) {
+        return FileScan {
+            skipped: Some("binary content".into()),
+            ..FileScan::default()
+        };
+    }
+    // Invalid UTF-8 is replaced, not refused: what can be read is scanned.
+    let text = String::from_utf8_lossy(bytes);
+    let (flows, partial) = scan_source(lang, &text, rules.pack(lang), rules.env_sources);
+    FileScan {
+        flows,
+        directives: crate::suppress::parse(&text),
+        skipped: None,
+        partial,
+    }
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct CacheFile {
+    version: String,
+    rules: String,
+    /// path → (content hash, scan)
+    entries: HashMap<String, (String, FileScan)>,
+}
+
+const CACHE_FILE: &str = "scan.bin";
+
+/// The source files of the workspace (or its PATH arguments), gitignore-aware.
+pub fn source_files(ws: &Workspace) -> Vec<(String, Lang)> {
+    if let Some(paths) = &ws.paths {
+        return paths
+            .iter()
+            .filter_map(|p| Lang::of(p).map(|l| (p.clone(), l)))
+            .collect();
+    }
+    let found = std::sync::Mutex::new(Vec::new());
+    let walker = ignore::WalkBuilder::new(&ws.root)
+        .hidden(true)
+        .follow_links(false)
+        .build_parallel();
+    walker.run(|| {
+        Box::new(|entry| {
+            let Ok(entry) = entry else {
+                return ignore::WalkState::Continue;
+            };
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                return ignore::WalkState::Continue;
+            }
+            let rel = crate::fsutil::rel_path(&ws.root, entry.path());
+            if let Some(lang) = Lang::of(&rel)
+                && !ws.exclude.is_excluded(&rel)
+                && let Ok(mut v) = found.lock()
+            {
+                v.push((rel, lang));
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    let mut files = found.into_inner().unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// Scans the workspace, reusing cached results for files whose content did not change.
+pub fn scan(ws: &Workspace) -> Scan {
+    let rules = Rules::new(&ws.config.scan);
+    let files = source_files(ws);
+    let cache_path = ws.cache_dir.as_ref().map(|d| d.join(CACHE_FILE));
+    let cached: CacheFile = cache_path
+        .as_ref()
+        .and_then(|p| std::fs::read(p).ok())
+        .and_then(|b| postcard::from_bytes::<CacheFile>(&b).ok())
+        .filter(|c| c.version == env!("CARGO_PKG_VERSION") && c.rules == rules.hash)
+        .unwrap_or_default();
+    let results: Vec<(String, String, FileScan, bool)> = files
+        .par_iter()
+        .map(|(rel, lang)| {
+            let bytes = match read_inside(&ws.root, rel) {
+                Ok(b) => b,
+                Err(why) => {
+                    return (
+                        rel.clone(),
+                        String::new(),
+                        FileScan {
+                            skipped: Some(why),
+                            ..FileScan::default()
+                        },
+                        false,
+                    );
+                }
+            };
+            let hash = content_hash(&bytes);
+            if let Some((h, scan)) = cached.entries.get(rel)
+                && *h == hash
+            {
+                return (rel.clone(), hash, scan.clone(), false);
+            }
+            (rel.clone(), hash, scan_bytes(*lang, &bytes, &rules), true)
+        })
+        .collect();
+    let changed = results.iter().any(|r| r.3) || cached.entries.len() != results.len();
+    if let (true, Some(path)) = (changed, &cache_path) {
+        let file = CacheFile {
+            version: env!("CARGO_PKG_VERSION").into(),
+            rules: rules.hash.clone(),
+            entries: results
+                .iter()
+                .filter(|r| !r.1.is_empty())
+                .map(|(p, h, s, _)| (p.clone(), (h.clone(), s.clone())))
+                .collect(),
+        };
+        if let Ok(bytes) = postcard::to_stdvec(&file)
+            && let Some(dir) = path.parent()
+            && std::fs::create_dir_all(dir).is_ok()
+        {
+            let ignore = dir.join(".gitignore");
+            if !ignore.exists() {
+                let _ = std::fs::write(
+                    &ignore,
+                    "# Written by qgate: this directory is a cache.\n*\n",
+                );
+            }
+            let _ = crate::fsutil::atomic_write(path, &bytes);
+        }
+    }
+    let mut out = Scan::default();
+    for (rel, _, fs, _) in results {
+        if let Some(why) = &fs.skipped {
+            out.notes.push(format!("{rel}: not scanned: {why}"));
+        }
+        out.files.push((rel, fs));
+    }
+    out
+}
+
+/// Reads a file, refusing one that resolves outside the repository (a symlink out).
+fn read_inside(root: &Path, rel: &str) -> Result<Vec<u8>, String> {
+    let abs = root.join(rel);
+    let real = abs
+        .canonicalize()
+        .map_err(|e| format!("cannot read: {e}"))?;
+    let root_real = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    if !real.starts_with(&root_real) {
+        return Err("a link that points outside the repository".into());
+    }
+    std::fs::read(&real).map_err(|e| format!("cannot read: {e}"))
+}
+
+fn content_hash(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -1,0 +1,358 @@
+//! Rule packs: the sources, sinks, sanitizers and guards of each language, as data.
+//!
+//! The built-in packs are YAML files embedded in the binary (`src/scan/rules/*.yaml`); users
+//! add their own framework's entries under `scan.rules.<language>` in qgate.yaml, in the same
+//! shape. `qgate explain path-traversal` / `input-validation` print the packs.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// What a sink does with tainted data; sanitizers clear kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Path,
+    Command,
+    Sql,
+    Code,
+    Deserialization,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 5] = [
+        Kind::Path,
+        Kind::Command,
+        Kind::Sql,
+        Kind::Code,
+        Kind::Deserialization,
+    ];
+
+    pub fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+
+    /// The check a kind belongs to.
+    pub fn check(self) -> &'static str {
+        match self {
+            Kind::Path => "path-traversal",
+            _ => "input-validation",
+        }
+    }
+
+    /// The finding code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Path => "tainted-path",
+            Kind::Command => "command-injection",
+            Kind::Sql => "sql-injection",
+            Kind::Code => "code-injection",
+            Kind::Deserialization => "unsafe-deserialization",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::Path => "a file system path",
+            Kind::Command => "an OS command",
+            Kind::Sql => "an SQL query",
+            Kind::Code => "evaluated code",
+            Kind::Deserialization => "a deserializer",
+        }
+    }
+}
+
+/// `kinds: [path]`, or `all`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KindSet {
+    All,
+    Path,
+    Command,
+    Sql,
+    Code,
+    Deserialization,
+}
+
+impl KindSet {
+    pub fn bits(self) -> u8 {
+        match self {
+            KindSet::All => 0xff,
+            KindSet::Path => Kind::Path.bit(),
+            KindSet::Command => Kind::Command.bit(),
+            KindSet::Sql => Kind::Sql.bit(),
+            KindSet::Code => Kind::Code.bit(),
+            KindSet::Deserialization => Kind::Deserialization.bit(),
+        }
+    }
+}
+
+/// Untrusted input: an access path (`$req.args`, `sys.argv`), matched as a prefix by
+/// segments. `$req` stands for any request object (see `request_names`, `request_types`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub path: String,
+    /// Environment reads: sources only with `scan.env_sources: true`.
+    #[serde(default)]
+    pub env: bool,
+}
+
+/// A dangerous use. `call` matches the callee's path (`os.system`, `*.execute`: any receiver);
+/// `method` matches a method called on a tainted receiver (`read_text`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sink {
+    pub call: Option<String>,
+    pub method: Option<String>,
+    pub kind: Kind,
+    /// Which positional arguments matter (empty: all).
+    #[serde(default)]
+    pub args: Vec<usize>,
+    /// Keyword arguments that must be present with one of the `|`-separated values.
+    #[serde(default)]
+    pub when_kwarg: BTreeMap<String, String>,
+    /// Keyword arguments whose presence (with one of the values, or any value for `*`)
+    /// makes the call safe.
+    #[serde(default)]
+    pub unless_kwarg: BTreeMap<String, String>,
+    /// Positional arguments that must be string literals with one of the values.
+    #[serde(default)]
+    pub when_args: BTreeMap<usize, String>,
+    /// An options-object argument holding this key makes the call safe (`{root: dir}`).
+    #[serde(default)]
+    pub unless_option: Option<String>,
+    /// An array/list argument is an argv list, not a command string: safe.
+    #[serde(default)]
+    pub unless_list: bool,
+}
+
+/// A call whose result is safe for `kinds`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sanitizer {
+    pub call: Option<String>,
+    pub method: Option<String>,
+    pub kinds: Vec<KindSet>,
+}
+
+/// A test that, when true, proves its subject safe: `re.fullmatch(p, v)`, `v.isdigit()`.
+/// `containment` tests (`startswith`, `commonpath`) prove only a canonical path safe, and
+/// only for path kinds.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Validator {
+    pub call: Option<String>,
+    pub method: Option<String>,
+    /// The validated argument (for `call`); `method` validates its receiver.
+    pub arg: Option<usize>,
+    #[serde(default)]
+    pub containment: bool,
+    /// For regex tests: the pattern (the receiver, or argument `pattern_arg`) must be
+    /// anchored (`^...$`) to prove anything; an unknown pattern is trusted.
+    #[serde(default)]
+    pub anchored: bool,
+    pub pattern_arg: Option<usize>,
+}
+
+/// Which parameters of a handler are untrusted.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Handler {
+    /// A decorator containing this text makes the function a handler (Python).
+    pub decorator: Option<String>,
+    /// A parameter annotation containing this text makes that parameter untrusted (Java).
+    pub annotation: Option<String>,
+    /// Parameters named like this are untrusted (`args` of `main`).
+    pub param: Option<String>,
+    /// In a function with this name only.
+    pub function: Option<String>,
+    /// Which parameters: `all`, `after_first` (Django views), `route` (named in the route).
+    #[serde(default = "all")]
+    pub params: String,
+    /// Parameters declared with these types are validated by the framework (`int`).
+    #[serde(default)]
+    pub unless_type: Vec<String>,
+}
+
+fn all() -> String {
+    "all".into()
+}
+
+/// One language's rules.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pack {
+    #[serde(default)]
+    pub sources: Vec<Source>,
+    #[serde(default)]
+    pub sinks: Vec<Sink>,
+    #[serde(default)]
+    pub sanitizers: Vec<Sanitizer>,
+    /// Calls that return a canonical path (`os.path.realpath`).
+    #[serde(default)]
+    pub canonicalizers: Vec<String>,
+    /// Calls that build paths or strings from their arguments (taint flows through).
+    #[serde(default)]
+    pub propagators: Vec<String>,
+    /// Calls that return a path relative to a base (`filepath.Rel`): a containment test on
+    /// the result (`strings.HasPrefix(rel, "..")`) proves the original path contained.
+    #[serde(default)]
+    pub relativizers: Vec<String>,
+    /// Calls whose result carries no taint (`len`, `isinstance`).
+    #[serde(default)]
+    pub non_propagating: Vec<String>,
+    #[serde(default)]
+    pub validators: Vec<Validator>,
+    /// Calls that never return (`abort`, `sys.exit`, `panic`).
+    #[serde(default)]
+    pub exits: Vec<String>,
+    /// Names that are request objects (`request`, `req`).
+    #[serde(default)]
+    pub request_names: Vec<String>,
+    /// Parameter types that make a parameter a request object (`*http.Request`).
+    #[serde(default)]
+    pub request_types: Vec<String>,
+    #[serde(default)]
+    pub handlers: Vec<Handler>,
+}
+
+impl Pack {
+    /// Adds `other`'s entries to this pack.
+    pub fn extend(&mut self, other: Pack) {
+        self.sources.extend(other.sources);
+        self.sinks.extend(other.sinks);
+        self.sanitizers.extend(other.sanitizers);
+        self.canonicalizers.extend(other.canonicalizers);
+        self.propagators.extend(other.propagators);
+        self.relativizers.extend(other.relativizers);
+        self.non_propagating.extend(other.non_propagating);
+        self.validators.extend(other.validators);
+        self.exits.extend(other.exits);
+        self.request_names.extend(other.request_names);
+        self.request_types.extend(other.request_types);
+        self.handlers.extend(other.handlers);
+    }
+}
+
+/// The languages qgate scans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    Python,
+    JavaScript,
+    TypeScript,
+    Tsx,
+    Go,
+    Java,
+}
+
+impl Lang {
+    pub fn of(path: &str) -> Option<Lang> {
+        let ext = path.rsplit_once('.').map(|(_, e)| e)?;
+        Some(match ext {
+            "py" | "pyw" => Lang::Python,
+            "js" | "mjs" | "cjs" | "jsx" => Lang::JavaScript,
+            "ts" | "mts" | "cts" => Lang::TypeScript,
+            "tsx" => Lang::Tsx,
+            "go" => Lang::Go,
+            "java" => Lang::Java,
+            _ => return None,
+        })
+    }
+
+    /// The rule pack a language uses (TypeScript shares JavaScript's).
+    pub fn pack_name(self) -> &'static str {
+        match self {
+            Lang::Python => "python",
+            Lang::JavaScript | Lang::TypeScript | Lang::Tsx => "javascript",
+            Lang::Go => "go",
+            Lang::Java => "java",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::Python => "python",
+            Lang::JavaScript => "javascript",
+            Lang::TypeScript => "typescript",
+            Lang::Tsx => "tsx",
+            Lang::Go => "go",
+            Lang::Java => "java",
+        }
+    }
+}
+
+pub const BUILTIN: [(&str, &str); 4] = [
+    ("python", include_str!("rules/python.yaml")),
+    ("javascript", include_str!("rules/javascript.yaml")),
+    ("go", include_str!("rules/go.yaml")),
+    ("java", include_str!("rules/java.yaml")),
+];
+
+/// The built-in pack for `name`, with `extra` (from qgate.yaml) added.
+pub fn pack(name: &str, extra: Option<&Pack>) -> Pack {
+    let mut p = BUILTIN
+        .iter()
+        .find(|(n, _)| *n == name)
+        .and_then(|(_, text)| yaml_serde::from_str::<Pack>(text).ok())
+        .unwrap_or_default();
+    if let Some(e) = extra {
+        p.extend(e.clone());
+    }
+    p
+}
+
+/// Whether `pattern` matches the dotted `path`: exact, or for `*.x.y` any path ending in
+/// `.x.y` (or equal to `x.y`).
+pub fn matches(pattern: &str, path: &str) -> bool {
+    match pattern.strip_prefix("*.") {
+        Some(suffix) => path == suffix || path.ends_with(&format!(".{suffix}")),
+        None => pattern == path,
+    }
+}
+
+/// Whether `pattern` is a prefix of `path` by segments (`$req.args` matches
+/// `$req.args.get()`), with `*.` prefixes as in [`matches`].
+pub fn prefix_matches(pattern: &str, path: &str) -> bool {
+    let starts = |p: &str, s: &str| {
+        s == p
+            || s.starts_with(&format!("{p}."))
+            || s.starts_with(&format!("{p}["))
+            || s.starts_with(&format!("{p}("))
+    };
+    match pattern.strip_prefix("*.") {
+        Some(suffix) => {
+            starts(suffix, path)
+                || path
+                    .match_indices(&format!(".{suffix}"))
+                    .any(|(i, _)| starts(suffix, &path[i + 1..]))
+        }
+        None => starts(pattern, path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_packs_parse() {
+        for (name, text) in BUILTIN {
+            let p: Pack = yaml_serde::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(!p.sources.is_empty() && !p.sinks.is_empty(), "{name}");
+        }
+    }
+
+    #[test]
+    fn patterns() {
+        assert!(matches("*.execute", "cursor.execute"));
+        assert!(matches("*.execute", "self.db.execute"));
+        assert!(!matches("*.execute", "executemany"));
+        assert!(matches("os.system", "os.system"));
+        assert!(prefix_matches("$req.args", "$req.args.get()"));
+        assert!(prefix_matches("$req.args", "$req.args[]"));
+        assert!(!prefix_matches("$req.args", "$req.argsx"));
+        assert!(prefix_matches("sys.argv", "sys.argv[]"));
+    }
+}
