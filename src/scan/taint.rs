@@ -234,11 +234,16 @@ impl<'a> Analyzer<'a> {
                             .first()
                             .is_some_and(|p0| self.roots.contains(&p0.name))
                 }
+                // Typed converters (`<int:id>`, `<uuid:id>`) are validated by the framework.
                 "route" => by_decorator.is_some_and(|d| {
-                    d.contains(&format!("<{}>", p.name))
-                        || d.contains(&format!(":{}>", p.name))
-                        || d.contains(&format!("{{{}}}", p.name))
-                        || d.contains(&format!("{{{}:", p.name))
+                    let typed = ["int", "float", "uuid"]
+                        .iter()
+                        .any(|c| d.contains(&format!("<{c}:{}>", p.name)));
+                    !typed
+                        && (d.contains(&format!("<{}>", p.name))
+                            || d.contains(&format!(":{}>", p.name))
+                            || d.contains(&format!("{{{}}}", p.name))
+                            || d.contains(&format!("{{{}:", p.name)))
                 }),
                 _ => true,
             };
@@ -676,14 +681,18 @@ impl<'a> Analyzer<'a> {
                 let (t, f) = self.proofs(e, env);
                 (f, t)
             }
-            Expr::And(v) => (
-                v.iter().flat_map(|e| self.proofs(e, env).0).collect(),
-                Vec::new(),
-            ),
-            Expr::Or(v) => (
-                Vec::new(),
-                v.iter().flat_map(|e| self.proofs(e, env).1).collect(),
-            ),
+            // `a and b` true proves what either proves; false proves only what every
+            // conjunct's falsity proves (`x != "a" and x != "b"` false: x is "a" or "b").
+            Expr::And(v) => {
+                let parts: Vec<Proofs> = v.iter().map(|e| self.proofs(e, env)).collect();
+                let on_true = parts.iter().flat_map(|p| p.0.clone()).collect();
+                (on_true, common(parts.iter().map(|p| &p.1)))
+            }
+            Expr::Or(v) => {
+                let parts: Vec<Proofs> = v.iter().map(|e| self.proofs(e, env)).collect();
+                let on_false = parts.iter().flat_map(|p| p.1.clone()).collect();
+                (common(parts.iter().map(|p| &p.0)), on_false)
+            }
             Expr::Name(n, _) => match env.tests.get(n) {
                 Some(test) => self.proofs(test, env),
                 None => (Vec::new(), Vec::new()),
@@ -734,11 +743,7 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    fn validator_proofs(
-        &self,
-        c: &Call,
-        env: &Env,
-    ) -> Proofs {
+    fn validator_proofs(&self, c: &Call, env: &Env) -> Proofs {
         let p = self.callee_path(c).unwrap_or_default();
         let method = match &c.callee {
             Expr::Attr(_, m, _) => Some(m.as_str()),
@@ -866,6 +871,25 @@ impl<'a> Analyzer<'a> {
         keys.retain(|k| env.vars.contains_key(k));
         (!keys.is_empty()).then_some(keys)
     }
+}
+
+/// The proofs every list holds (by variable); the weaker proof when they differ.
+fn common<'p>(mut lists: impl Iterator<Item = &'p Vec<(String, Proof)>>) -> Vec<(String, Proof)> {
+    let Some(first) = lists.next() else {
+        return Vec::new();
+    };
+    let mut out = first.clone();
+    for l in lists {
+        out.retain_mut(|(k, p)| match l.iter().find(|(k2, _)| k2 == k) {
+            Some((_, Proof::Full)) => true,
+            Some((_, other)) => {
+                *p = *other;
+                true
+            }
+            None => false,
+        });
+    }
+    out
 }
 
 /// Variable keys inside `e`, looking through calls (canonicalizers, joins) and operators.
