@@ -220,6 +220,12 @@ fn apply_suppressions(ws: &Workspace, mode: &Mode, reports: &mut [CheckReport]) 
     let board = ws.board().ok().flatten();
     let mut directives: BTreeMap<String, Vec<Directive>> =
         board.map(|b| b.directives.clone()).unwrap_or_default();
+    let scanned = ws.scan_if_done();
+    for (path, file) in scanned.map(|s| s.files.as_slice()).unwrap_or_default() {
+        if !file.directives.is_empty() {
+            directives.insert(path.clone(), file.directives.clone());
+        }
+    }
     let mut used: HashSet<(String, u32, String)> = HashSet::new();
 
     for report in reports.iter_mut() {
@@ -266,10 +272,17 @@ fn apply_suppressions(ws: &Workspace, mode: &Mode, reports: &mut [CheckReport]) 
     };
     // Stale suppressions are judged board-wide only: a transition evaluates one move, so a
     // directive about anything else would look unused.
-    let scope: Vec<String> = match (mode, board) {
+    let mut scope: Vec<String> = match (mode, board) {
         (Mode::Check, Some(b)) => b.files.clone(),
         _ => Vec::new(),
     };
+    if matches!(mode, Mode::Check) {
+        for (path, file) in scanned.map(|s| s.files.as_slice()).unwrap_or_default() {
+            if !file.directives.is_empty() {
+                scope.push(path.clone());
+            }
+        }
+    }
     let mut meta = Vec::new();
     for path in scope {
         let Some(ds) = directives.get(&path) else {

@@ -41,6 +41,19 @@ pub fn lower(tree: &Tree, src: &str) -> Module {
     }
 }
 
+/// `java.nio.file.Files`: lower-case package segments, then a class name.
+fn is_qualified_class(t: &str) -> bool {
+    let segs: Vec<&str> = t.split('.').collect();
+    segs.len() >= 2
+        && segs[..segs.len() - 1]
+            .iter()
+            .all(|s| s.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
+        && segs[segs.len() - 1]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_uppercase())
+}
+
 /// `java.io.File` / `List<String>` → `File` / `List`.
 fn simple_type(t: &str) -> String {
     let t = t.split('<').next().unwrap_or(t);
@@ -331,6 +344,10 @@ impl<'s> Lower<'s> {
         match n.kind() {
             "identifier" | "this" | "type_identifier" => Expr::Name(self.t(n).to_string(), l),
             "scoped_identifier" | "scoped_type_identifier" => Expr::Name(self.t(n).to_string(), l),
+            // `java.nio.file.Files` names the class `Files`.
+            "field_access" if is_qualified_class(self.t(n)) => {
+                Expr::Name(simple_type(self.t(n)), l)
+            }
             "field_access" => {
                 let obj = field(self, "object");
                 let f = n

@@ -1,0 +1,248 @@
+//! The scanning checks as users meet them: suppressions in every language's comments, bad
+//! input that must never crash or hang, the cache, exclusions and PATH arguments.
+
+mod common;
+
+use common::Repo;
+
+fn scan(repo: &Repo, extra: &[&str]) -> common::Run {
+    let mut args = vec![
+        "check",
+        "--checks",
+        "path-traversal,input-validation",
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    repo.qgate(&args)
+}
+
+#[test]
+fn every_grammar_loads_and_finds_its_sink() {
+    let repo = Repo::new();
+    repo.write("a.py", "import os, sys\nos.remove(sys.argv[1])\n");
+    repo.write(
+        "b.js",
+        "const fs = require('fs');\nfs.unlinkSync(process.argv[2]);\n",
+    );
+    repo.write(
+        "c.ts",
+        "import fs from 'fs';\nconst p: string = process.argv[2];\nfs.unlinkSync(p);\n",
+    );
+    repo.write("d.tsx", "import fs from 'fs';\nexport const X = () => <div>{fs.readFileSync(process.argv[2])}</div>;\n");
+    repo.write(
+        "e.go",
+        "package main\nimport \"os\"\nfunc main() { os.Remove(os.Args[1]) }\n",
+    );
+    repo.write("F.java", "class F { public static void main(String[] args) throws Exception { java.nio.file.Files.delete(java.nio.file.Paths.get(args[0])); } }\n");
+    let r = scan(&repo, &[]);
+    assert_eq!(r.code(), 1, "{}", r.explain());
+    let mut paths: Vec<String> = r
+        .findings("tainted-path")
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        vec!["F.java", "a.py", "b.js", "c.ts", "d.tsx", "e.go"]
+    );
+    let f = &r.findings("tainted-path")[0];
+    assert!(
+        f["flow"].as_array().is_some_and(|s| s.len() >= 2),
+        "findings carry their flow: {f}"
+    );
+}
+
+#[test]
+fn suppressions_work_in_every_comment_syntax() {
+    let repo = Repo::new();
+    repo.write("a.py", "import os, sys\n# qgate:ignore[tainted-path] operators pass trusted paths\nos.remove(sys.argv[1])\n");
+    repo.write("b.js", "const fs = require('fs');\nfs.unlinkSync(process.argv[2]); // qgate:ignore[path-traversal] CLI only\n");
+    repo.write("e.go", "package main\nimport \"os\"\nfunc main() {\n\t/* qgate:ignore[tainted-path] internal tool */\n\tos.Remove(os.Args[1])\n}\n");
+    repo.write("F.java", "class F {\n  public static void main(String[] args) throws Exception {\n    // qgate:ignore[tainted-path] build step\n    java.nio.file.Files.delete(java.nio.file.Paths.get(args[0]));\n  }\n}\n");
+    repo.write(
+        "g.py",
+        "import os\n# qgate:ignore[command-injection] nothing here\nos.system('ls')\n",
+    );
+    let r = scan(&repo, &[]);
+    assert_eq!(r.code(), 0, "{}", r.explain());
+    let suppressed = r.findings("tainted-path");
+    assert_eq!(suppressed.len(), 4);
+    assert!(suppressed.iter().all(|f| f["suppressed"] == true));
+    let unused = r.findings("unused-suppression");
+    assert_eq!(unused.len(), 1, "{}", r.stdout());
+    assert_eq!(unused[0]["path"], "g.py");
+}
+
+#[test]
+fn bad_input_never_crashes_or_hangs() {
+    let repo = Repo::new();
+    repo.write("ok.py", "import os, sys\nos.remove(sys.argv[1])\n");
+    std::fs::write(
+        repo.path("binary.py"),
+        b"\x00\x01\x02ELF\x00\x00import os\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.path("latin1.py"),
+        b"import os, sys\n# caf\xe9\nos.remove(sys.argv[1])\n",
+    )
+    .unwrap();
+    repo.write(
+        "broken.py",
+        "import os, sys\ndef f(:\n    pass\nos.remove(sys.argv[1])\n",
+    );
+    let mut long = String::from("x = '");
+    long.push_str(&"a".repeat(3 * 1024 * 1024));
+    long.push_str("'\n");
+    repo.write("huge.js", &long);
+    repo.write(
+        "deep.py",
+        &format!("x = {}1{}\n", "(".repeat(5000), ")".repeat(5000)),
+    );
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(repo.path("loop"), repo.path("loop")).ok();
+        std::os::unix::fs::symlink("/etc/hostname", repo.path("outside.py")).ok();
+    }
+    let started = std::time::Instant::now();
+    let r = scan(&repo, &[]);
+    assert!(started.elapsed().as_secs() < 60, "no hang");
+    assert_eq!(r.code(), 1, "{}", r.explain());
+    let paths: HashSet<String> = r
+        .findings("tainted-path")
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        paths.contains("ok.py") && paths.contains("latin1.py") && paths.contains("broken.py"),
+        "{paths:?}"
+    );
+    let notes: Vec<String> = r
+        .findings("nothing-to-check")
+        .iter()
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect();
+    let joined = notes.join("\n");
+    assert!(
+        joined.contains("binary.py: not scanned: binary content"),
+        "{joined}"
+    );
+    assert!(
+        joined.contains("huge.js: not scanned: larger than"),
+        "{joined}"
+    );
+    assert!(joined.contains("syntax errors"), "{joined}");
+    assert!(!r.stderr().contains("panicked"), "{}", r.stderr());
+}
+
+use std::collections::HashSet;
+
+#[test]
+fn the_cache_serves_unchanged_files_and_sees_changes() {
+    let repo = Repo::new();
+    repo.write("a.py", "import os, sys\nos.remove(sys.argv[1])\n");
+    repo.write("b.py", "import os\nos.remove('/tmp/x')\n");
+    assert_eq!(scan(&repo, &[]).code(), 1);
+    assert!(repo.path(".qgate/cache/scan.bin").exists());
+    repo.write(
+        "a.py",
+        "import os, sys\nos.remove(os.path.basename(sys.argv[1]))\n",
+    );
+    let r = scan(&repo, &[]);
+    assert_eq!(
+        r.code(),
+        0,
+        "an edited file is scanned again: {}",
+        r.explain()
+    );
+    repo.write("b.py", "import os, sys\nos.remove(sys.argv[2])\n");
+    assert_eq!(scan(&repo, &[]).code(), 1);
+    assert_eq!(scan(&repo, &["--no-cache"]).code(), 1);
+}
+
+#[test]
+fn excludes_paths_and_gitignore_apply() {
+    let repo = Repo::new();
+    repo.write("vendor/lib.py", "import os, sys\nos.remove(sys.argv[1])\n");
+    repo.write("build/gen.py", "import os, sys\nos.remove(sys.argv[1])\n");
+    repo.write(".gitignore", "build/\n");
+    repo.write("app.py", "import os, sys\nos.remove(sys.argv[1])\n");
+    repo.write("clean.py", "print('hi')\n");
+    repo.write("qgate.yaml", "exclude: [\"vendor/**\"]\n");
+    let r = scan(&repo, &[]);
+    let paths: Vec<String> = r
+        .findings("tainted-path")
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(paths, vec!["app.py"]);
+    let r = scan(&repo, &["clean.py"]);
+    assert_eq!(
+        r.code(),
+        0,
+        "PATH arguments restrict the scan: {}",
+        r.explain()
+    );
+    let r = scan(&repo, &["vendor/lib.py"]);
+    assert_eq!(
+        r.code(),
+        0,
+        "excludes apply to PATH arguments too: {}",
+        r.explain()
+    );
+}
+
+#[test]
+fn user_rules_extend_the_packs() {
+    let repo = Repo::new();
+    repo.write(
+        "app.py",
+        "from myframework import current_input, store\n\ndef handler():\n    name = current_input('name')\n    store.put_file(name)\n",
+    );
+    assert_eq!(scan(&repo, &[]).code(), 0);
+    repo.write(
+        "qgate.yaml",
+        "scan:\n  rules:\n    python:\n      sources: [{path: myframework.current_input}]\n      sinks: [{call: \"*.put_file\", kind: path, args: [0]}]\n",
+    );
+    let r = scan(&repo, &[]);
+    assert_eq!(r.code(), 1, "{}", r.explain());
+    repo.write(
+        "qgate.yaml",
+        "scan:\n  rules:\n    python:\n      sinks: [{call: x, kind: nonsense}]\n",
+    );
+    let r = scan(&repo, &[]);
+    assert_eq!(r.code(), 2);
+    assert!(
+        r.stderr().contains("qgate.yaml:4") && r.stderr().contains("scan.rules"),
+        "{}",
+        r.stderr()
+    );
+}
+
+#[test]
+fn env_reads_are_sources_only_when_asked() {
+    let repo = Repo::new();
+    repo.write("a.py", "import os\nos.remove(os.environ['TARGET'])\n");
+    assert_eq!(scan(&repo, &[]).code(), 0);
+    repo.write("qgate.yaml", "scan:\n  env_sources: true\n");
+    assert_eq!(scan(&repo, &[]).code(), 1);
+}
+
+#[test]
+fn explain_prints_the_rule_packs() {
+    let repo = Repo::new();
+    let r = repo.qgate(&["explain", "path-traversal"]);
+    assert_eq!(r.code(), 0);
+    for needle in [
+        "--- python",
+        "--- javascript",
+        "--- go",
+        "--- java",
+        "os.path.basename",
+        "Finding codes:",
+    ] {
+        assert!(r.stdout().contains(needle), "{needle}");
+    }
+}
