@@ -77,6 +77,9 @@ pub fn scan_source(lang: Lang, src: &str, pack: &Pack, env_sources: bool) -> (Ve
 /// The rule packs in effect, and a hash of them for the cache key.
 pub struct Rules {
     packs: HashMap<&'static str, Pack>,
+    /// Per pack: the sink names and the source words, one of each of which a file must
+    /// contain to be worth parsing.
+    prefilters: HashMap<&'static str, (aho_corasick::AhoCorasick, aho_corasick::AhoCorasick)>,
     pub env_sources: bool,
     pub max_file_size: u64,
     hash: String,
@@ -85,6 +88,7 @@ pub struct Rules {
 impl Rules {
     pub fn new(cfg: &crate::config::ScanConfig) -> Rules {
         let mut packs = HashMap::new();
+        let mut prefilters = HashMap::new();
         let mut h = Sha256::new();
         h.update(env!("CARGO_PKG_VERSION"));
         // A rebuilt binary may analyse differently under the same version number.
@@ -100,6 +104,11 @@ impl Rules {
         for (name, _) in rules::BUILTIN {
             let pack = rules::pack(name, cfg.rules.get(name));
             h.update(serde_json::to_vec(&pack).unwrap_or_default());
+            let sinks = aho_corasick::AhoCorasick::new(pack.sink_names());
+            let sources = aho_corasick::AhoCorasick::new(pack.source_words(cfg.env_sources));
+            if let (Ok(a), Ok(b)) = (sinks, sources) {
+                prefilters.insert(name, (a, b));
+            }
             packs.insert(name, pack);
         }
         h.update([u8::from(cfg.env_sources)]);
@@ -111,10 +120,20 @@ impl Rules {
             .collect();
         Rules {
             packs,
+            prefilters,
             env_sources: cfg.env_sources,
             max_file_size: cfg.max_file_size,
             hash,
         }
+    }
+
+    /// Whether `bytes` may hold a flow of `lang`'s pack: a flow needs a sink and a source in
+    /// the same function, so a file without a sink name or without a source word has none.
+    pub fn may_have_flow(&self, lang: Lang, bytes: &[u8]) -> bool {
+        let Some((sinks, sources)) = self.prefilters.get(lang.pack_name()) else {
+            return true;
+        };
+        has_word(sinks, bytes) && has_word(sources, bytes)
     }
 
     pub fn pack(&self, lang: Lang) -> &Pack {
@@ -123,6 +142,18 @@ impl Rules {
             .get(lang.pack_name())
             .unwrap_or_else(|| EMPTY.get_or_init(Pack::default))
     }
+}
+
+/// Whether one of `words` occurs in `bytes` as a whole word: a word that starts (ends) with
+/// an identifier character must not continue an identifier before (after) it.
+fn has_word(words: &aho_corasick::AhoCorasick, bytes: &[u8]) -> bool {
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    words.find_overlapping_iter(bytes).any(|m| {
+        let (start, end) = (m.start(), m.end());
+        let before_ok = !ident(bytes[start]) || start == 0 || !ident(bytes[start - 1]);
+        let after_ok = !ident(bytes[end - 1]) || end == bytes.len() || !ident(bytes[end]);
+        before_ok && after_ok
+    })
 }
 
 /// Scans one file's bytes.
@@ -144,6 +175,12 @@ pub fn scan_bytes(lang: Lang, bytes: &[u8], rules: &Rules) -> FileScan {
     }
     // Invalid UTF-8 is replaced, not refused: what can be read is scanned.
     let text = String::from_utf8_lossy(bytes);
+    if !rules.may_have_flow(lang, bytes) {
+        return FileScan {
+            directives: crate::suppress::parse(&text),
+            ..FileScan::default()
+        };
+    }
     let (flows, partial) = scan_source(lang, &text, rules.pack(lang), rules.env_sources);
     FileScan {
         flows,
@@ -210,8 +247,10 @@ pub fn scan(ws: &Workspace) -> Scan {
         .and_then(|b| postcard::from_bytes::<CacheFile>(&b).ok())
         .filter(|c| c.version == env!("CARGO_PKG_VERSION") && c.rules == rules.hash)
         .unwrap_or_default();
+    let progress = Progress::new(files.len());
     let results: Vec<(String, String, FileScan, bool)> = files
         .par_iter()
+        .inspect(|_| progress.tick())
         .map(|(rel, lang)| {
             let bytes = match read_inside(&ws.root, rel) {
                 Ok(b) => b,
@@ -236,6 +275,7 @@ pub fn scan(ws: &Workspace) -> Scan {
             (rel.clone(), hash, scan_bytes(*lang, &bytes, &rules), true)
         })
         .collect();
+    progress.done();
     let changed = results.iter().any(|r| r.3) || cached.entries.len() != results.len();
     if let (true, Some(path)) = (changed, &cache_path) {
         let file = CacheFile {
@@ -269,6 +309,51 @@ pub fn scan(ws: &Workspace) -> Scan {
         out.files.push((rel, fs));
     }
     out
+}
+
+/// A progress bar on stderr for scans that take a while: it appears only after about a
+/// second, and only when stderr is a terminal (never in CI logs or piped output).
+struct Progress {
+    bar: indicatif::ProgressBar,
+    started: std::time::Instant,
+    shown: std::sync::atomic::AtomicBool,
+    enabled: bool,
+}
+
+impl Progress {
+    fn new(total: usize) -> Progress {
+        use std::io::IsTerminal;
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(total as u64),
+            indicatif::ProgressDrawTarget::hidden(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "scanning {bar:30} {pos}/{len} files ({eta} left)",
+        ) {
+            bar.set_style(style);
+        }
+        Progress {
+            bar,
+            started: std::time::Instant::now(),
+            shown: std::sync::atomic::AtomicBool::new(false),
+            enabled: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn tick(&self) {
+        self.bar.inc(1);
+        if self.enabled
+            && self.started.elapsed() > std::time::Duration::from_secs(1)
+            && !self.shown.swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+    }
+
+    fn done(&self) {
+        self.bar.finish_and_clear();
+    }
 }
 
 /// Reads a file, refusing one that resolves outside the repository (a symlink out).

@@ -249,6 +249,10 @@ pub enum Lang {
 
 impl Lang {
     pub fn of(path: &str) -> Option<Lang> {
+        // Declaration files hold types, no code that runs.
+        if path.ends_with(".d.ts") || path.ends_with(".d.mts") || path.ends_with(".d.cts") {
+            return None;
+        }
         let ext = path.rsplit_once('.').map(|(_, e)| e)?;
         Some(match ext {
             "py" | "pyw" => Lang::Python,
@@ -304,10 +308,15 @@ pub fn pack(name: &str, extra: Option<&Pack>) -> Pack {
 }
 
 /// Whether `pattern` matches the dotted `path`: exact, or for `*.x.y` any path ending in
-/// `.x.y` (or equal to `x.y`).
+/// `.x.y` (or equal to `x.y`). Allocation-free: it runs for every call the scanner sees.
 pub fn matches(pattern: &str, path: &str) -> bool {
     match pattern.strip_prefix("*.") {
-        Some(suffix) => path == suffix || path.ends_with(&format!(".{suffix}")),
+        Some(suffix) => {
+            path == suffix
+                || (path.len() > suffix.len()
+                    && path.ends_with(suffix)
+                    && path.as_bytes()[path.len() - suffix.len() - 1] == b'.')
+        }
         None => pattern == path,
     }
 }
@@ -315,20 +324,78 @@ pub fn matches(pattern: &str, path: &str) -> bool {
 /// Whether `pattern` is a prefix of `path` by segments (`$req.args` matches
 /// `$req.args.get()`), with `*.` prefixes as in [`matches`].
 pub fn prefix_matches(pattern: &str, path: &str) -> bool {
-    let starts = |p: &str, s: &str| {
-        s == p
-            || s.starts_with(&format!("{p}."))
-            || s.starts_with(&format!("{p}["))
-            || s.starts_with(&format!("{p}("))
-    };
+    fn starts(p: &str, s: &str) -> bool {
+        s.starts_with(p) && matches!(s.as_bytes().get(p.len()), None | Some(b'.' | b'[' | b'('))
+    }
     match pattern.strip_prefix("*.") {
         Some(suffix) => {
             starts(suffix, path)
                 || path
-                    .match_indices(&format!(".{suffix}"))
+                    .match_indices('.')
                     .any(|(i, _)| starts(suffix, &path[i + 1..]))
         }
         None => starts(pattern, path),
+    }
+}
+
+impl Pack {
+    /// Names a file must contain for any sink of this pack to occur in it: the last segment
+    /// of every sink call and every sink method. Used to skip files without parsing them.
+    pub fn sink_names(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for s in &self.sinks {
+            for name in [s.call.as_deref(), s.method.as_deref()]
+                .into_iter()
+                .flatten()
+            {
+                let last = name
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or(name)
+                    .trim_start_matches('$');
+                if !last.is_empty() && !out.iter().any(|o| o == last) {
+                    out.push(last.to_string());
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Pack {
+    /// Words a file must contain for any source of this pack to occur in it: request object
+    /// names and types, handler decorators and annotations, and the last segment of every
+    /// other source (`argv`). Matched on identifier boundaries.
+    pub fn source_words(&self, env_sources: bool) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut add = |w: &str| {
+            let w = w.trim();
+            if !w.is_empty() && !out.iter().any(|o| o == w) {
+                out.push(w.to_string());
+            }
+        };
+        self.request_names.iter().for_each(|n| add(n));
+        self.request_types.iter().for_each(|t| add(t));
+        for s in &self.sources {
+            if s.path.starts_with("$req") || (s.env && !env_sources) {
+                continue;
+            }
+            let path = s.path.trim_start_matches("*.");
+            match path.rsplit_once('.') {
+                Some((_, last)) => add(last),
+                // A bare function (`input`) is a source only when called.
+                None => add(&format!("{path}(")),
+            }
+        }
+        for h in &self.handlers {
+            for w in [&h.decorator, &h.annotation, &h.param]
+                .into_iter()
+                .flatten()
+            {
+                add(w);
+            }
+        }
+        out
     }
 }
 
