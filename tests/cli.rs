@@ -230,7 +230,7 @@ fn exit_zero_checks_selection_and_formats() {
         "{}",
         r.stderr()
     );
-    let r = repo.qgate(&["check", "--format", "sarif"]);
+    let r = repo.qgate(&["check", "--format", "html"]);
     assert_eq!(r.code(), 2);
     assert!(r.stderr().contains("not available yet"), "{}", r.stderr());
     let r = repo.qgate(&["check", "--report", "junit"]);

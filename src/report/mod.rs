@@ -5,6 +5,7 @@
 
 pub mod json;
 pub mod junit;
+pub mod sarif;
 pub mod text;
 
 use std::fmt;
@@ -250,9 +251,11 @@ impl OutputFormat {
     /// `Err` with a message for formats this version cannot write yet.
     pub fn ensure_available(self) -> Result<(), String> {
         match self {
-            OutputFormat::Text | OutputFormat::Json | OutputFormat::Junit => Ok(()),
+            OutputFormat::Text | OutputFormat::Json | OutputFormat::Junit | OutputFormat::Sarif => {
+                Ok(())
+            }
             other => Err(format!(
-                "output format `{}` is not available yet in qgate {}; use text, json or junit",
+                "output format `{}` is not available yet in qgate {}; use text, json, junit or sarif",
                 other.name(),
                 env!("CARGO_PKG_VERSION")
             )),
@@ -277,6 +280,7 @@ pub fn emit(
         OutputFormat::Text => text::write(report, style, w),
         OutputFormat::Json => json::write(report, w),
         OutputFormat::Junit => junit::write(report, w),
+        OutputFormat::Sarif => sarif::write(report, w),
         other => Err(io::Error::other(
             other.ensure_available().err().unwrap_or_default(),
         )),
