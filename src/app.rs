@@ -4,7 +4,9 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use crate::checks::{self, Mode, Move};
-use crate::cli::{CheckArgs, Cli, Color, Command, Common, FailOn, PerfCommand, TransitionArgs};
+use crate::cli::{
+    BaselineCommand, CheckArgs, Cli, Color, Command, Common, FailOn, PerfCommand, TransitionArgs,
+};
 use crate::config::{self, Config, Level};
 use crate::engine;
 use crate::fsutil;
@@ -39,7 +41,9 @@ fn dispatch(cli: Cli) -> Result<i32, String> {
                     keep,
                 },
         } => perf_record(config.as_deref(), history.as_deref(), keep),
-        Command::Baseline(_) => not_yet("baseline write"),
+        Command::Baseline {
+            command: BaselineCommand::Write { output, config },
+        } => baseline_write(config.as_deref(), output.as_deref()),
         Command::Merge(_) => not_yet("merge"),
     }
 }
@@ -85,9 +89,6 @@ fn options(c: &Common) -> Result<(engine::Options, Vec<(OutputFormat, PathBuf)>)
     if c.staged {
         return Err("--staged is not available yet in this version".into());
     }
-    if c.baseline.is_some() {
-        return Err("--baseline is not available yet in this version".into());
-    }
     c.format.ensure_available()?;
     let mut reports = Vec::new();
     for spec in &c.report {
@@ -124,10 +125,15 @@ fn options(c: &Common) -> Result<(engine::Options, Vec<(OutputFormat, PathBuf)>)
         },
         exit_zero: c.exit_zero,
     };
+    let baseline = match &c.baseline {
+        Some(p) => Some(crate::baseline::Baseline::read(p)?),
+        None => None,
+    };
     Ok((
         engine::Options {
             only: c.checks.clone(),
             policy,
+            baseline,
         },
         reports,
     ))
@@ -422,6 +428,44 @@ fn perf_record(
     eprintln!(
         "qgate: recorded {count} benchmark(s) at {at} into {shown} ({} run(s) kept, at most {keep})",
         file.runs.len()
+    );
+    Ok(0)
+}
+
+fn baseline_write(config_file: Option<&Path>, output: Option<&Path>) -> Result<i32, String> {
+    let cwd = cwd()?;
+    let ws = workspace(&cwd, config_file)?;
+    let report = engine::run(&ws, &Mode::Check, &engine::Options::default());
+    if report.verdict == Verdict::Error {
+        let why: Vec<String> = report
+            .checks
+            .iter()
+            .flat_map(|c| {
+                c.findings
+                    .iter()
+                    .filter(|f| f.code == "check-failed")
+                    .map(move |f| format!("{}: {}", c.id, f.message))
+            })
+            .collect();
+        return Err(format!(
+            "cannot write a baseline while a check fails: {}",
+            why.join("; ")
+        ));
+    }
+    let baseline = crate::baseline::Baseline::from_report(&report);
+    let path = match output {
+        Some(p) => cwd.join(p),
+        None => ws.root.join(crate::baseline::DEFAULT_PATH),
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    fsutil::atomic_write(&path, &baseline.to_json())
+        .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+    eprintln!(
+        "qgate: wrote {} finding(s) to {}",
+        baseline.findings.len(),
+        path.display()
     );
     Ok(0)
 }

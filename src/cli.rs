@@ -52,8 +52,11 @@ pub enum Command {
         #[command(subcommand)]
         command: PerfCommand,
     },
-    /// Baselines of accepted findings (not available yet).
-    Baseline(Passthrough),
+    /// Baselines of accepted findings: `qgate baseline write`.
+    Baseline {
+        #[command(subcommand)]
+        command: BaselineCommand,
+    },
     /// Combine sharded JSON reports (not available yet).
     Merge(Passthrough),
 }
@@ -73,6 +76,20 @@ pub enum PerfCommand {
         /// Keep at most N runs (default: perf.keep, 50).
         #[arg(long, value_name = "N")]
         keep: Option<usize>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Write the fingerprints of today's findings, so later runs (`--baseline FILE`) fail
+    /// only on new ones.
+    Write {
+        /// Where to write it (default: .qgate/baseline.json at the repository root).
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Config file (default: qgate.yaml at the repository root, if present).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
 }
 
@@ -124,7 +141,7 @@ pub struct Common {
     /// Check the git index's content of staged files (not available yet).
     #[arg(long)]
     pub staged: bool,
-    /// Only findings not in this baseline can fail the run (not available yet).
+    /// Only findings whose fingerprint is not in this baseline can fail the run.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
     /// The lowest severity that blocks.

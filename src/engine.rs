@@ -20,6 +20,8 @@ pub struct Options {
     /// `--checks`: only these ids (validated by the caller).
     pub only: Option<Vec<String>>,
     pub policy: Policy,
+    /// `--baseline`: findings with these fingerprints do not fail the run.
+    pub baseline: Option<crate::baseline::Baseline>,
 }
 
 /// The id of the report entry that carries findings about suppressions themselves.
@@ -55,7 +57,11 @@ pub fn run(ws: &Workspace, mode: &Mode, opts: &Options) -> Report {
             .collect()
     });
     let mut reports = results;
-    let meta = apply_suppressions(ws, mode, &mut reports);
+    number_repeats(&mut reports);
+    let mut meta = apply_suppressions(ws, mode, &mut reports);
+    if let Some(b) = &opts.baseline {
+        meta.extend(apply_baseline(b, &mut reports));
+    }
     if !meta.is_empty() {
         reports.push(CheckReport {
             id: SUPPRESSIONS.into(),
@@ -146,9 +152,74 @@ fn complete(raw: Raw, level: Level) -> Finding {
         subject: raw.subject,
         fingerprint,
         suppressed: false,
+        baselined: false,
         flow: raw.flow,
         snippet: None,
     }
+}
+
+/// Identical findings in one file (same code, path and content) get `#2`, `#3`... in their
+/// fingerprint, in line order, so a new copy of an accepted finding is still new.
+fn number_repeats(reports: &mut [CheckReport]) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut all: Vec<&mut Finding> = reports
+        .iter_mut()
+        .flat_map(|r| r.findings.iter_mut())
+        .collect();
+    all.sort_by_key(|f| (f.path.clone(), f.line, f.column));
+    for f in all {
+        let n = seen.entry(f.fingerprint.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            f.fingerprint = fingerprint(
+                &f.code,
+                f.path.as_deref().unwrap_or(""),
+                &format!("{}#{n}", f.fingerprint),
+            );
+        }
+    }
+}
+
+/// Marks baselined findings (they no longer block) and reports entries that matched none.
+fn apply_baseline(
+    baseline: &crate::baseline::Baseline,
+    reports: &mut [CheckReport],
+) -> Vec<Finding> {
+    let known = baseline.fingerprints();
+    let mut matched: HashSet<String> = HashSet::new();
+    let ran: HashSet<String> = reports
+        .iter()
+        .filter(|r| r.status != CheckStatus::Skipped)
+        .map(|r| r.id.clone())
+        .collect();
+    for r in reports.iter_mut() {
+        for f in &mut r.findings {
+            if known.contains(f.fingerprint.as_str()) {
+                matched.insert(f.fingerprint.clone());
+                if !f.suppressed {
+                    f.suppressed = true;
+                    f.baselined = true;
+                }
+            }
+        }
+    }
+    baseline
+        .findings
+        .iter()
+        .filter(|e| !matched.contains(&e.fingerprint))
+        // Only entries of checks that ran can be judged stale.
+        .filter(|e| checks::code_doc(&e.code).is_none_or(|(owner, _)| ran.contains(owner) || owner == "qgate"))
+        .map(|e| {
+            let where_ = e.path.as_deref().map_or(String::new(), |p| format!(" in {p}"));
+            let mut f = complete(
+                Raw::new("stale-baseline-entry", Severity::Note, format!("baseline entry `{}`{where_} matches no finding any more; rewrite the baseline with `qgate baseline write`", e.code)),
+                Level::Warn,
+            );
+            f.path = e.path.clone();
+            f.fingerprint = fingerprint("stale-baseline-entry", e.path.as_deref().unwrap_or(""), &e.fingerprint);
+            f
+        })
+        .collect()
 }
 
 /// Stable across runs and line moves: code + path + whitespace-normalized content.

@@ -7,6 +7,7 @@
 //! in one place ([`report::Report::exit_code`]).
 
 pub mod app;
+pub mod baseline;
 pub mod checks;
 pub mod cli;
 pub mod config;

@@ -246,11 +246,9 @@ fn commands_of_later_versions_say_so_and_exit_2() {
     let repo = Repo::new();
     for args in [
         vec!["watch"],
-        vec!["baseline", "write"],
         vec!["merge", "a.json"],
         vec!["check", "--changed-since", "main"],
         vec!["check", "--staged"],
-        vec!["check", "--baseline", "b.json"],
     ] {
         let r = repo.qgate(&args);
         assert_eq!(r.code(), 2, "{args:?}: {}", r.explain());

@@ -211,6 +211,11 @@ pub static ENGINE_CODES: &[CodeDoc] = &[
         explanation: "Write why the finding is acceptable after the brackets: `qgate:ignore[p0-missing-commit] commits live in the ops repo`. The reason is what a reviewer reads later.",
     },
     CodeDoc {
+        code: "stale-baseline-entry",
+        summary: "a note: a baseline entry matches no finding any more",
+        explanation: "The accepted finding was fixed or removed. Rewrite the baseline (`qgate baseline write`) so it cannot hide a future finding with the same fingerprint.",
+    },
+    CodeDoc {
         code: "nothing-to-check",
         summary: "a note: the check found nothing to look at, or something worth knowing",
         explanation: "Notes never fail a run. They say, for example, that no kanban board was found, so a passing check is not mistaken for a checked board.",

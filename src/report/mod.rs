@@ -86,6 +86,9 @@ pub struct Finding {
     pub subject: Option<String>,
     pub fingerprint: String,
     pub suppressed: bool,
+    /// Why it is suppressed: an inline comment, or the baseline (not part of the schema).
+    #[serde(skip)]
+    pub baselined: bool,
     /// For taint findings: where the untrusted value came from and how it got to the sink
     /// (source first). Feeds SARIF code flows.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -111,7 +111,10 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
                     .collect();
                 r["codeFlows"] = json!([{"threadFlows": [{"locations": steps}]}]);
             }
-            if f.suppressed {
+            if f.baselined {
+                r["suppressions"] =
+                    json!([{"kind": "external", "justification": "in the qgate baseline"}]);
+            } else if f.suppressed {
                 r["suppressions"] = json!([{"kind": "inSource", "justification": "qgate:ignore"}]);
             }
             if let Some(s) = &f.subject {
