@@ -163,6 +163,27 @@ fn emit(
         fsutil::atomic_write(&cwd.join(path), &buf)
             .map_err(|e| format!("{}: cannot write report: {e}", path.display()))?;
     }
+    // In GitHub Actions, the github format also writes the step summary.
+    let wants_summary =
+        c.format == OutputFormat::Github || extra.iter().any(|(f, _)| *f == OutputFormat::Github);
+    if let (true, Some(path)) = (
+        wants_summary,
+        std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()),
+    ) {
+        use std::io::Write as _;
+        let text = report::github::summary(report);
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+            .map_err(|e| {
+                format!(
+                    "GITHUB_STEP_SUMMARY ({}): {e}",
+                    PathBuf::from(&path).display()
+                )
+            })?;
+    }
     let style = TextStyle {
         color: color(c.color),
     };

@@ -3,6 +3,7 @@
 //! The model here is the JSON schema (version 1) of the interface contract. Emitters live one
 //! per file and see only a `&Report`; the exit code is derived from the report here, once.
 
+pub mod github;
 pub mod json;
 pub mod junit;
 pub mod sarif;
@@ -124,6 +125,9 @@ pub struct Report {
     pub exit_code: i32,
     pub duration_ms: f64,
     pub checks: Vec<CheckReport>,
+    /// Files changed in the range under review (`--changed-since`), for ordering annotations.
+    #[serde(skip)]
+    pub changed: Vec<String>,
 }
 
 /// What makes a run fail.
@@ -175,6 +179,7 @@ impl Report {
             exit_code: 0,
             duration_ms,
             checks,
+            changed: Vec::new(),
         };
         r.decide(policy);
         r
@@ -254,11 +259,13 @@ impl OutputFormat {
     /// `Err` with a message for formats this version cannot write yet.
     pub fn ensure_available(self) -> Result<(), String> {
         match self {
-            OutputFormat::Text | OutputFormat::Json | OutputFormat::Junit | OutputFormat::Sarif => {
-                Ok(())
-            }
+            OutputFormat::Text
+            | OutputFormat::Json
+            | OutputFormat::Junit
+            | OutputFormat::Sarif
+            | OutputFormat::Github => Ok(()),
             other => Err(format!(
-                "output format `{}` is not available yet in qgate {}; use text, json, junit or sarif",
+                "output format `{}` is not available yet in qgate {}; use text, json, junit, sarif or github",
                 other.name(),
                 env!("CARGO_PKG_VERSION")
             )),
@@ -284,6 +291,7 @@ pub fn emit(
         OutputFormat::Json => json::write(report, w),
         OutputFormat::Junit => junit::write(report, w),
         OutputFormat::Sarif => sarif::write(report, w),
+        OutputFormat::Github => github::write(report, w),
         other => Err(io::Error::other(
             other.ensure_available().err().unwrap_or_default(),
         )),
