@@ -83,11 +83,11 @@ fn workspace(cwd: &Path, config_file: Option<&Path>) -> Result<Workspace, String
 
 /// Validates the shared options; returns the engine options and the extra reports.
 fn options(c: &Common) -> Result<(engine::Options, Vec<(OutputFormat, PathBuf)>), String> {
-    if c.changed_since.is_some() {
-        return Err("--changed-since is not available yet in this version".into());
+    if c.staged && c.changed_since.is_some() {
+        return Err("--staged and --changed-since cannot be combined: --staged checks what is about to be committed".into());
     }
-    if c.staged {
-        return Err("--staged is not available yet in this version".into());
+    if c.uncommitted && c.changed_since.is_none() {
+        return Err("--uncommitted goes with --changed-since".into());
     }
     c.format.ensure_available()?;
     let mut reports = Vec::new();
@@ -205,12 +205,66 @@ fn check(args: CheckArgs) -> Result<i32, String> {
     if !args.paths.is_empty() {
         ws.set_paths(&cwd, &args.paths)?;
     }
+    let c = &args.common;
+    if c.staged {
+        let staged = crate::git::staged(&ws.root)?;
+        let keep = |p: &String| {
+            !ws.exclude.is_excluded(p) && ws.paths.as_ref().is_none_or(|only| only.contains(p))
+        };
+        ws.paths = Some(staged.iter().map(|(p, _)| p.clone()).filter(keep).collect());
+        ws.overlay = Some(staged.into_iter().collect());
+    }
+    if let Some(rev) = &c.changed_since {
+        let changes = crate::git::changed_since(&ws.root, rev, c.uncommitted)?;
+        let keep = |p: &String| {
+            !ws.exclude.is_excluded(p) && ws.paths.as_ref().is_none_or(|only| only.contains(p))
+        };
+        ws.paths = Some(changes.files.iter().filter(|p| keep(p)).cloned().collect());
+        let moves = status_changes(&ws, &changes);
+        let mut report = engine::run_with_moves(&ws, &moves, &opts);
+        report.changed = changes.files;
+        return emit(&report, c, &extra, &cwd);
+    }
     let report = engine::run(&ws, &Mode::Check, &opts);
-    emit(&report, &args.common, &extra, &cwd)
+    emit(&report, c, &extra, &cwd)
+}
+
+/// Tasks whose status changed between the merge-base and now, as moves from the old status.
+fn status_changes(ws: &Workspace, changes: &crate::git::Changes) -> Vec<Move> {
+    let Ok(Some(board)) = ws.board() else {
+        return Vec::new();
+    };
+    let mut moves = Vec::new();
+    for (i, task) in board.tasks.iter().enumerate() {
+        let Some(now) = &task.status else { continue };
+        if board.format == crate::kanban::Format::Obsidian || !changes.files.contains(&task.path) {
+            continue;
+        }
+        let Some(old) = crate::git::file_at(&ws.root, &changes.base, &task.path) else {
+            continue;
+        };
+        let Some(old_status) = crate::kanban::status_in(&String::from_utf8_lossy(&old)) else {
+            continue;
+        };
+        if old_status != now.norm {
+            moves.push(Move {
+                task: i,
+                to: now.clone(),
+                from: Some(old_status),
+            });
+        }
+    }
+    moves
 }
 
 fn transition(args: TransitionArgs) -> Result<i32, String> {
     let cwd = cwd()?;
+    if args.common.staged || args.common.changed_since.is_some() {
+        return Err(
+            "--staged and --changed-since apply to `qgate check`; `transition` judges one move"
+                .into(),
+        );
+    }
     let (opts, extra) = options(&args.common)?;
     let ws = workspace_for(&cwd, &args.common)?;
     let board = match ws.board() {
@@ -272,7 +326,11 @@ fn transition(args: TransitionArgs) -> Result<i32, String> {
             ));
         }
     };
-    let mv = Move { task: index, to };
+    let mv = Move {
+        task: index,
+        to,
+        from: None,
+    };
     let noop = mv.is_noop(board);
     let report = engine::run(&ws, &Mode::Transition(mv.clone()), &opts);
     let task = &board.tasks[index];

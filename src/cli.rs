@@ -135,10 +135,14 @@ pub struct Common {
     /// Run only these checks (comma-separated ids).
     #[arg(long, value_name = "ID,ID", value_delimiter = ',')]
     pub checks: Option<Vec<String>>,
-    /// Only files changed since the merge-base with REF (not available yet).
+    /// Only files changed since the merge-base with REF; task statuses changed in that range
+    /// are judged as transitions.
     #[arg(long, value_name = "REF")]
     pub changed_since: Option<String>,
-    /// Check the git index's content of staged files (not available yet).
+    /// With --changed-since: also files changed in the index and work tree.
+    #[arg(long)]
+    pub uncommitted: bool,
+    /// Check the git index's content of staged files, not the work tree.
     #[arg(long)]
     pub staged: bool,
     /// Only findings whose fingerprint is not in this baseline can fail the run.

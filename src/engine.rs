@@ -158,6 +158,56 @@ fn complete(raw: Raw, level: Level) -> Finding {
     }
 }
 
+/// The kanban checks, which judge moves.
+const MOVE_CHECKS: [&str; 4] = [
+    "task-format",
+    "wip-limit",
+    "transition-rules",
+    "p0-security-review",
+];
+
+/// A board-wide run plus each move (`--changed-since`: task statuses changed in the range),
+/// the moves' findings merged into the report.
+pub fn run_with_moves(ws: &Workspace, moves: &[checks::Move], opts: &Options) -> Report {
+    let mut report = run(ws, &Mode::Check, opts);
+    let only: Vec<String> = MOVE_CHECKS
+        .iter()
+        .filter(|id| {
+            opts.only
+                .as_ref()
+                .is_none_or(|o| o.iter().any(|x| x == *id))
+        })
+        .map(|s| s.to_string())
+        .collect();
+    let move_opts = Options {
+        only: Some(only),
+        policy: opts.policy,
+        baseline: opts.baseline.clone(),
+    };
+    for mv in moves {
+        let t = run(ws, &Mode::Transition(mv.clone()), &move_opts);
+        for tc in t.checks {
+            let Some(c) = report.checks.iter_mut().find(|c| c.id == tc.id) else {
+                continue;
+            };
+            for f in tc
+                .findings
+                .into_iter()
+                .filter(|f| f.severity != Severity::Note)
+            {
+                if !c.findings.iter().any(|x| x.fingerprint == f.fingerprint) {
+                    c.findings.push(f);
+                }
+            }
+        }
+    }
+    for c in &mut report.checks {
+        c.derive_status();
+    }
+    report.decide(opts.policy);
+    report
+}
+
 /// Identical findings in one file (same code, path and content) get `#2`, `#3`... in their
 /// fingerprint, in line order, so a new copy of an accepted finding is still new.
 fn number_repeats(reports: &mut [CheckReport]) {

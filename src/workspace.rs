@@ -62,6 +62,8 @@ pub struct Workspace {
     pub paths: Option<Vec<String>>,
     /// Where parsed inputs are cached (`None`: `--no-cache`).
     pub cache_dir: Option<PathBuf>,
+    /// `--staged`: the index's content of staged files, read instead of the work tree.
+    pub overlay: Option<std::collections::HashMap<String, Vec<u8>>>,
     board: OnceLock<Result<Option<Board>, LoadError>>,
     scan: OnceLock<crate::scan::Scan>,
 }
@@ -76,6 +78,7 @@ impl Workspace {
             exclude,
             paths: None,
             cache_dir,
+            overlay: None,
             board: OnceLock::new(),
             scan: OnceLock::new(),
         })
@@ -126,6 +129,7 @@ impl Workspace {
                     &self.config,
                     &self.exclude,
                     self.cache_dir.as_deref(),
+                    self.overlay.as_ref(),
                 )
             })
             .as_ref()

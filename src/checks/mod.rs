@@ -31,12 +31,18 @@ pub struct Move {
     /// Index of the task in the board's task list.
     pub task: usize,
     pub to: Status,
+    /// The status moved from, when it is not the task's current one (a change already made
+    /// in a pull request: the board shows the new status).
+    pub from: Option<String>,
 }
 
 impl Move {
     /// The task's current status, normalized.
-    pub fn from<'a>(&self, board: &'a Board) -> Option<&'a str> {
-        board.tasks.get(self.task).and_then(Task::status_norm)
+    pub fn from<'a>(&'a self, board: &'a Board) -> Option<&'a str> {
+        match &self.from {
+            Some(f) => Some(f.as_str()),
+            None => board.tasks.get(self.task).and_then(Task::status_norm),
+        }
     }
 
     /// The target as the board spells it (as typed when the board does not know it).

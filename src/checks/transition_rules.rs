@@ -104,7 +104,10 @@ impl Check for TransitionRules {
                             .collect();
                         names.join(", ")
                     };
-                    let from_raw = task.status.as_ref().map_or(from, |s| s.raw.as_str());
+                    let from_raw = match &mv.from {
+                        Some(f) => board.spelling_of(f).unwrap_or(f.as_str()),
+                        None => task.status.as_ref().map_or(from, |s| s.raw.as_str()),
+                    };
                     let at = match rule.origin.line {
                         Some(l) => format!("{}:{l}", rule.origin.path),
                         None => rule.origin.path.clone(),

@@ -322,6 +322,8 @@ pub struct Env<'a> {
     pub root: &'a std::path::Path,
     pub exclude: &'a crate::workspace::Exclude,
     pub cache: Option<&'a std::path::Path>,
+    /// Staged content to read instead of the work tree (`--staged`).
+    pub overlay: Option<&'a std::collections::HashMap<String, Vec<u8>>>,
 }
 
 /// A board that could not be read at all (its own config file is broken).
@@ -367,12 +369,26 @@ pub fn find_key_line(text: &str, after: Option<&str>, key: &str) -> Option<u32> 
     best.map(|b| 1 + text[..start + b].matches('\n').count() as u32)
 }
 
+/// The normalized `status` of a front-matter task text, if it has one.
+pub fn status_in(text: &str) -> Option<String> {
+    let split = markdown::split(text).ok()??;
+    let map = markdown::parse_yaml(&split).ok()?;
+    let v = map.get("status")?;
+    let raw = match v {
+        yaml_serde::Value::String(s) => s.clone(),
+        yaml_serde::Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    Some(normalize_status(&raw))
+}
+
 /// Finds and reads the board. `Ok(None)`: there is no board in this repository.
 pub fn load(
     root: &std::path::Path,
     cfg: &crate::config::Config,
     exclude: &crate::workspace::Exclude,
     cache: Option<&std::path::Path>,
+    overlay: Option<&std::collections::HashMap<String, Vec<u8>>>,
 ) -> Result<Option<Board>, LoadError> {
     let Some(src) = detect(
         root,
@@ -385,10 +401,13 @@ pub fn load(
     };
     let marker = src.marker.as_deref();
     let tasks = src.tasks_override.as_deref();
+    // Staged content is not what the cache describes: bypass it.
+    let cache = if overlay.is_some() { None } else { cache };
     let env = Env {
         root,
         exclude,
         cache,
+        overlay,
     };
     let mut board = match src.format {
         Format::Promethean => promethean::load(&env, marker, tasks)?,

@@ -80,7 +80,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("b.md"), &text).unwrap();
         let exclude = crate::workspace::Exclude::default();
-        let env = super::Env { root: dir.path(), exclude: &exclude, cache: None };
+        let env = super::Env { root: dir.path(), exclude: &exclude, cache: None, overlay: None };
         let _ = obsidian::load(&env, "b.md");
         let _ = obsidian::lane_title(&text);
         let _ = obsidian::card_text(&text);

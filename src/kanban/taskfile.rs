@@ -71,7 +71,15 @@ pub(crate) fn load_dir(env: &Env<'_>, dir: &str, id_keys: &[&str], board: &mut B
         .map(|(rel, hit, key)| match hit {
             Some(entry) => (rel, entry, false),
             None => {
-                let entry = parse_file(root, &rel, key, id_keys);
+                let entry = match env.overlay.and_then(|o| o.get(&rel)) {
+                    Some(bytes) => parse_text(
+                        &rel,
+                        String::from_utf8_lossy(bytes).into_owned(),
+                        None,
+                        id_keys,
+                    ),
+                    None => parse_file(root, &rel, key, id_keys),
+                };
                 (rel, entry, true)
             }
         })
@@ -91,18 +99,20 @@ pub(crate) fn load_dir(env: &Env<'_>, dir: &str, id_keys: &[&str], board: &mut B
     }
 }
 
+fn parse_text(rel: &str, text: String, key: Option<Key>, id_keys: &[&str]) -> Entry {
+    let directives = suppress::parse(&text);
+    let (task, problems) = parse(rel.to_string(), text, id_keys);
+    Entry {
+        key,
+        task,
+        problems,
+        directives,
+    }
+}
+
 fn parse_file(root: &Path, rel: &str, key: Option<Key>, id_keys: &[&str]) -> Entry {
     match fsutil::read_text(&root.join(rel)) {
-        Ok(text) => {
-            let directives = suppress::parse(&text);
-            let (task, problems) = parse(rel.to_string(), text, id_keys);
-            Entry {
-                key,
-                task,
-                problems,
-                directives,
-            }
-        }
+        Ok(text) => parse_text(rel, text, key, id_keys),
         Err(msg) => Entry {
             key: None,
             task: None,

@@ -252,7 +252,8 @@ pub fn scan(ws: &Workspace) -> Scan {
         .par_iter()
         .inspect(|_| progress.tick())
         .map(|(rel, lang)| {
-            let bytes = match read_inside(&ws.root, rel) {
+            let from_index = ws.overlay.as_ref().and_then(|o| o.get(rel)).cloned();
+            let bytes = match from_index.map_or_else(|| read_inside(&ws.root, rel), Ok) {
                 Ok(b) => b,
                 Err(why) => {
                     return (
