@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::checks::{self, Mode, Move};
 use crate::cli::{
-    BaselineCommand, CheckArgs, Cli, Color, Command, Common, FailOn, PerfCommand, TransitionArgs,
+    BaselineCommand, CheckArgs, Cli, HooksCommand, Color, Command, Common, FailOn, PerfCommand, TransitionArgs,
 };
 use crate::config::{self, Config, Level};
 use crate::engine;
@@ -32,6 +32,21 @@ fn dispatch(cli: Cli) -> Result<i32, String> {
         Command::Checks(c) => list_checks(c.config.as_deref()),
         Command::Explain { id } => explain(&id),
         Command::Init { output, force } => init(&output, force),
+        Command::Hooks { command: HooksCommand::Install { pre_commit, pre_push, force } } => {
+            let cwd = cwd()?;
+            let root = Workspace::discover_root(&cwd);
+            let mut kinds = Vec::new();
+            if pre_commit || !pre_push {
+                kinds.push("pre-commit");
+            }
+            if pre_push {
+                kinds.push("pre-push");
+            }
+            for p in crate::hooks::install(&root, &kinds, force)? {
+                eprintln!("qgate: installed {}", p.display());
+            }
+            Ok(0)
+        }
         Command::Watch(_) => not_yet("watch"),
         Command::Perf {
             command:

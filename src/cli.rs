@@ -45,6 +45,11 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Git hooks that run qgate: `qgate hooks install [--pre-commit] [--pre-push]`.
+    Hooks {
+        #[command(subcommand)]
+        command: HooksCommand,
+    },
     /// File-watch compliance mode (not available yet).
     Watch(Passthrough),
     /// Benchmark history: `qgate perf record` appends this run's results.
@@ -76,6 +81,23 @@ pub enum PerfCommand {
         /// Keep at most N runs (default: perf.keep, 50).
         #[arg(long, value_name = "N")]
         keep: Option<usize>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HooksCommand {
+    /// Write hooks into the repository's hooks directory (core.hooksPath is honoured).
+    /// Without flags: the pre-commit hook.
+    Install {
+        /// A pre-commit hook: `qgate check --staged`.
+        #[arg(long)]
+        pre_commit: bool,
+        /// A pre-push hook: `qgate check --changed-since <upstream>`.
+        #[arg(long)]
+        pre_push: bool,
+        /// Overwrite hooks that qgate did not write.
+        #[arg(long)]
+        force: bool,
     },
 }
 

@@ -14,6 +14,7 @@ pub mod config;
 pub mod engine;
 pub mod fsutil;
 pub mod git;
+pub mod hooks;
 pub mod kanban;
 pub mod perf;
 pub mod report;
