@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use crate::checks::{self, Mode, Move};
 use crate::cli::{
-    BaselineCommand, CheckArgs, Cli, HooksCommand, Color, Command, Common, FailOn, PerfCommand, TransitionArgs,
+    BaselineCommand, CheckArgs, Cli, Color, Command, Common, FailOn, HooksCommand, PerfCommand,
+    TransitionArgs,
 };
 use crate::config::{self, Config, Level};
 use crate::engine;
@@ -32,7 +33,14 @@ fn dispatch(cli: Cli) -> Result<i32, String> {
         Command::Checks(c) => list_checks(c.config.as_deref()),
         Command::Explain { id } => explain(&id),
         Command::Init { output, force } => init(&output, force),
-        Command::Hooks { command: HooksCommand::Install { pre_commit, pre_push, force } } => {
+        Command::Hooks {
+            command:
+                HooksCommand::Install {
+                    pre_commit,
+                    pre_push,
+                    force,
+                },
+        } => {
             let cwd = cwd()?;
             let root = Workspace::discover_root(&cwd);
             let mut kinds = Vec::new();

@@ -9,8 +9,12 @@ pub const MARKER: &str = "# Written by `qgate hooks install`";
 /// The hooks directory: `core.hooksPath` when set (relative to the work tree), else
 /// `.git/hooks`.
 pub fn hooks_dir(root: &Path) -> Result<PathBuf, String> {
-    let repo = git2::Repository::open(root).map_err(|_| format!("{} is not a git repository", root.display()))?;
-    let configured = repo.config().ok().and_then(|c| c.get_path("core.hooksPath").ok());
+    let repo = git2::Repository::open(root)
+        .map_err(|_| format!("{} is not a git repository", root.display()))?;
+    let configured = repo
+        .config()
+        .ok()
+        .and_then(|c| c.get_path("core.hooksPath").ok());
     Ok(match configured {
         Some(p) if p.is_absolute() => p,
         Some(p) => repo.workdir().unwrap_or(root).join(p),
@@ -38,7 +42,9 @@ fn script(kind: &str, qgate: &str) -> String {
 pub fn install(root: &Path, kinds: &[&str], force: bool) -> Result<Vec<PathBuf>, String> {
     let dir = hooks_dir(root)?;
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let qgate = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "qgate".into());
+    let qgate = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "qgate".into());
     let mut written = Vec::new();
     for kind in kinds {
         let path = dir.join(kind);
@@ -50,11 +56,13 @@ pub fn install(root: &Path, kinds: &[&str], force: bool) -> Result<Vec<PathBuf>,
                 ));
             }
         }
-        crate::fsutil::atomic_write(&path, script(kind, &qgate).as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
+        crate::fsutil::atomic_write(&path, script(kind, &qgate).as_bytes())
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).map_err(|e| format!("{}: {e}", path.display()))?;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
         }
         written.push(path);
     }

@@ -17,7 +17,9 @@ fn git(repo: &Repo, args: &[&str]) -> std::process::Output {
 }
 
 fn head(repo: &Repo) -> String {
-    String::from_utf8_lossy(&git(repo, &["rev-parse", "HEAD"]).stdout).trim().to_string()
+    String::from_utf8_lossy(&git(repo, &["rev-parse", "HEAD"]).stdout)
+        .trim()
+        .to_string()
 }
 
 #[test]
@@ -33,7 +35,10 @@ fn the_pre_commit_hook_blocks_a_vulnerable_commit() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&hook).unwrap().permissions().mode() & 0o111, 0o111);
+        assert_eq!(
+            std::fs::metadata(&hook).unwrap().permissions().mode() & 0o111,
+            0o111
+        );
     }
     let before = head(&repo);
     repo.write("app.py", "import os, sys\nos.remove(sys.argv[1])\n");
@@ -41,14 +46,26 @@ fn the_pre_commit_hook_blocks_a_vulnerable_commit() {
     let out = git(&repo, &["commit", "-m", "add app"]);
     assert!(!out.status.success(), "the commit is blocked");
     // Git passes a hook's output on through its own stderr.
-    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(said.contains("tainted-path"), "{said}");
     assert_eq!(head(&repo), before);
 
-    repo.write("app.py", "import os, sys\nos.remove(os.path.basename(sys.argv[1]))\n");
+    repo.write(
+        "app.py",
+        "import os, sys\nos.remove(os.path.basename(sys.argv[1]))\n",
+    );
     git(&repo, &["add", "app.py"]);
     let out = git(&repo, &["commit", "-m", "add app"]);
-    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -60,11 +77,21 @@ fn foreign_hooks_are_kept_unless_forced_and_hooks_path_is_honoured() {
     assert!(r.stderr().contains("--force"), "{}", r.stderr());
     assert_eq!(repo.read(".git/hooks/pre-commit"), "#!/bin/sh\necho mine\n");
     assert_eq!(repo.qgate(&["hooks", "install", "--force"]).code(), 0);
-    assert!(repo.read(".git/hooks/pre-commit").contains("qgate hooks install"));
-    assert_eq!(repo.qgate(&["hooks", "install"]).code(), 0, "its own hook is rewritten freely");
+    assert!(
+        repo.read(".git/hooks/pre-commit")
+            .contains("qgate hooks install")
+    );
+    assert_eq!(
+        repo.qgate(&["hooks", "install"]).code(),
+        0,
+        "its own hook is rewritten freely"
+    );
 
     git(&repo, &["config", "core.hooksPath", "githooks"]);
     assert_eq!(repo.qgate(&["hooks", "install", "--pre-push"]).code(), 0);
     assert!(repo.read("githooks/pre-push").contains("--changed-since"));
-    assert!(!repo.path("githooks/pre-commit").exists(), "only the hook asked for");
+    assert!(
+        !repo.path("githooks/pre-commit").exists(),
+        "only the hook asked for"
+    );
 }

@@ -11,7 +11,10 @@ use std::process::Command;
 use common::{Fmt, build, p0};
 
 fn pre_commit_available() -> bool {
-    let ok = Command::new("pre-commit").arg("--version").output().is_ok_and(|o| o.status.success());
+    let ok = Command::new("pre-commit")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !ok && std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("pre-commit is required in CI (pip install pre-commit in .ci/run)");
     }
@@ -31,7 +34,14 @@ fn run(dir: &Path, cmd: &str, args: &[&str]) -> (bool, String) {
         .env_remove("GIT_DIR")
         .output()
         .expect("run");
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
 }
 
 #[test]
@@ -57,7 +67,10 @@ fn the_pre_commit_framework_blocks_the_commit() {
     assert!(ok, "{out}");
 
     let file = Fmt::Backlog.task_file(3);
-    repo.write(&file, &repo.read(&file).replace("status: Todo", "status: Done"));
+    repo.write(
+        &file,
+        &repo.read(&file).replace("status: Todo", "status: Done"),
+    );
     repo.write("app.py", "import os\nfrom flask import request\n\ndef view():\n    return open(os.path.join('/srv', request.args['f'])).read()\n");
     let (ok, out) = run(repo.root(), "git", &["add", "-A"]);
     assert!(ok, "{out}");
@@ -68,7 +81,10 @@ fn the_pre_commit_framework_blocks_the_commit() {
 
     // Fixed code and a reviewed task: the commit goes through.
     repo.write("app.py", "print('fine')\n");
-    repo.write(&file, &repo.read(&file).replace("status: Done", "status: Todo"));
+    repo.write(
+        &file,
+        &repo.read(&file).replace("status: Done", "status: Todo"),
+    );
     let (ok, out) = run(repo.root(), "git", &["add", "-A"]);
     assert!(ok, "{out}");
     let (ok, out) = run(repo.root(), "git", &["commit", "-m", "fix"]);
