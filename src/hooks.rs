@@ -48,13 +48,14 @@ pub fn install(root: &Path, kinds: &[&str], force: bool) -> Result<Vec<PathBuf>,
     let mut written = Vec::new();
     for kind in kinds {
         let path = dir.join(kind);
-        if let Ok(existing) = std::fs::read_to_string(&path) {
-            if !existing.contains(MARKER) && !force {
-                return Err(format!(
-                    "{} exists and was not written by qgate; keep it, or overwrite it with --force",
-                    path.display()
-                ));
-            }
+        if let Ok(existing) = std::fs::read_to_string(&path)
+            && !existing.contains(MARKER)
+            && !force
+        {
+            return Err(format!(
+                "{} exists and was not written by qgate; keep it, or overwrite it with --force",
+                path.display()
+            ));
         }
         crate::fsutil::atomic_write(&path, script(kind, &qgate).as_bytes())
             .map_err(|e| format!("{}: {e}", path.display()))?;
