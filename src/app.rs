@@ -67,7 +67,7 @@ fn dispatch(cli: Cli) -> Result<i32, String> {
         Command::Baseline {
             command: BaselineCommand::Write { output, config },
         } => baseline_write(config.as_deref(), output.as_deref()),
-        Command::Merge(_) => not_yet("merge"),
+        Command::Merge(args) => merge(args),
     }
 }
 
@@ -113,19 +113,7 @@ fn options(c: &Common) -> Result<(engine::Options, Vec<(OutputFormat, PathBuf)>)
         return Err("--uncommitted goes with --changed-since".into());
     }
     c.format.ensure_available()?;
-    let mut reports = Vec::new();
-    for spec in &c.report {
-        let (fmt, path) = spec
-            .split_once('=')
-            .filter(|(f, p)| !f.is_empty() && !p.is_empty())
-            .ok_or_else(|| {
-                format!("--report takes FORMAT=PATH, e.g. junit=qgate.xml; got `{spec}`")
-            })?;
-        let fmt = <OutputFormat as clap::ValueEnum>::from_str(fmt, true)
-            .map_err(|_| format!("--report: unknown format `{fmt}` (text, json, junit, sarif, github, html, prometheus)"))?;
-        fmt.ensure_available()?;
-        reports.push((fmt, PathBuf::from(path)));
-    }
+    let reports = report_specs(&c.report)?;
     if let Some(ids) = &c.checks {
         for id in ids {
             if checks::find(id).is_some() {
@@ -162,6 +150,52 @@ fn options(c: &Common) -> Result<(engine::Options, Vec<(OutputFormat, PathBuf)>)
     ))
 }
 
+/// `--report FORMAT=PATH` values.
+fn report_specs(specs: &[String]) -> Result<Vec<(OutputFormat, PathBuf)>, String> {
+    let mut reports = Vec::new();
+    for spec in specs {
+        let (fmt, path) = spec
+            .split_once('=')
+            .filter(|(f, p)| !f.is_empty() && !p.is_empty())
+            .ok_or_else(|| {
+                format!("--report takes FORMAT=PATH, e.g. junit=qgate.xml; got `{spec}`")
+            })?;
+        let fmt = <OutputFormat as clap::ValueEnum>::from_str(fmt, true)
+            .map_err(|_| format!("--report: unknown format `{fmt}` (text, json, junit, sarif, github, html, prometheus)"))?;
+        fmt.ensure_available()?;
+        reports.push((fmt, PathBuf::from(path)));
+    }
+    Ok(reports)
+}
+
+fn merge(args: crate::cli::MergeArgs) -> Result<i32, String> {
+    let cwd = cwd()?;
+    args.format.ensure_available()?;
+    let extra = report_specs(&args.report)?;
+    let mut reports = Vec::new();
+    for p in &args.reports {
+        let shown = p.display().to_string();
+        let text = std::fs::read_to_string(cwd.join(p)).map_err(|e| format!("{shown}: {e}"))?;
+        let r: Report = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{shown}:{}:{}: not a qgate JSON report: {e}",
+                e.line(),
+                e.column()
+            )
+        })?;
+        reports.push((shown, r));
+    }
+    let policy = Policy {
+        fail_on: match args.fail_on {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+        },
+        exit_zero: args.exit_zero,
+    };
+    let merged = crate::merge::merge(reports, policy)?;
+    emit_as(&merged, args.format, args.color, &extra, &cwd)
+}
+
 fn color(c: Color) -> bool {
     match c {
         Color::Always => true,
@@ -180,6 +214,17 @@ fn emit(
     extra: &[(OutputFormat, PathBuf)],
     cwd: &Path,
 ) -> Result<i32, String> {
+    emit_as(report, c.format, c.color, extra, cwd)
+}
+
+/// Writes the extra reports, the step summary, and `format` on stdout.
+fn emit_as(
+    report: &Report,
+    format: OutputFormat,
+    colour: Color,
+    extra: &[(OutputFormat, PathBuf)],
+    cwd: &Path,
+) -> Result<i32, String> {
     for (fmt, path) in extra {
         let mut buf = Vec::new();
         report::emit(*fmt, report, TextStyle::default(), &mut buf).map_err(|e| e.to_string())?;
@@ -188,7 +233,7 @@ fn emit(
     }
     // In GitHub Actions, the github format also writes the step summary.
     let wants_summary =
-        c.format == OutputFormat::Github || extra.iter().any(|(f, _)| *f == OutputFormat::Github);
+        format == OutputFormat::Github || extra.iter().any(|(f, _)| *f == OutputFormat::Github);
     if let (true, Some(path)) = (
         wants_summary,
         std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()),
@@ -208,11 +253,11 @@ fn emit(
             })?;
     }
     let style = TextStyle {
-        color: color(c.color),
+        color: color(colour),
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let written = report::emit(c.format, report, style, &mut out).and_then(|()| out.flush());
+    let written = report::emit(format, report, style, &mut out).and_then(|()| out.flush());
     match written {
         Ok(()) => Ok(report.exit_code),
         // A closed pipe (`qgate check | head`) is not an error.
@@ -229,6 +274,15 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         ws.set_paths(&cwd, &args.paths)?;
     }
     let c = &args.common;
+    if let Some(spec) = &args.shard {
+        let parsed = spec
+            .split_once('/')
+            .and_then(|(k, n)| Some((k.trim().parse::<u32>().ok()?, n.trim().parse::<u32>().ok()?)))
+            .filter(|(k, n)| *n >= 1 && (1..=*n).contains(k));
+        ws.shard = Some(parsed.ok_or_else(|| {
+            format!("--shard takes K/N with 1 <= K <= N, e.g. 2/4; got `{spec}`")
+        })?);
+    }
     if c.staged {
         let staged = crate::git::staged(&ws.root)?;
         let keep = |p: &String| {
@@ -248,8 +302,29 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         report.changed = changes.files;
         return emit(&report, c, &extra, &cwd);
     }
-    let report = engine::run(&ws, &Mode::Check, &opts);
+    let mut report = engine::run(&ws, &Mode::Check, &opts);
+    if let Some((index, total)) = ws.shard {
+        report.shard = Some(crate::report::ShardInfo {
+            index,
+            total,
+            commit: crate::perf::history::head_commit(&ws.root).map(|(id, _)| id),
+            config: config_identity(&ws),
+        });
+    }
     emit(&report, c, &extra, &cwd)
+}
+
+/// A hash of the configuration file in effect ("default" without one).
+fn config_identity(ws: &Workspace) -> String {
+    use sha2::{Digest, Sha256};
+    match ws.config.file.as_ref().and_then(|f| std::fs::read(f).ok()) {
+        Some(bytes) => Sha256::digest(&bytes)
+            .iter()
+            .take(12)
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+        None => "default".into(),
+    }
 }
 
 /// Tasks whose status changed between the merge-base and now, as moves from the old status.

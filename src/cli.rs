@@ -62,8 +62,8 @@ pub enum Command {
         #[command(subcommand)]
         command: BaselineCommand,
     },
-    /// Combine sharded JSON reports (not available yet).
-    Merge(Passthrough),
+    /// Combine the JSON reports of sharded runs (`check --shard K/N`) into one report.
+    Merge(MergeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -185,9 +185,35 @@ pub struct Common {
 }
 
 #[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// JSON reports of every shard (`qgate check --shard K/N --format json`).
+    #[arg(required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+    /// Also write FORMAT to PATH (repeatable).
+    #[arg(long, value_name = "FORMAT=PATH")]
+    pub report: Vec<String>,
+    /// The lowest severity that blocks.
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+    /// Always exit 0 (report only).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Colour in text output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: Color,
+}
+
+#[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Restrict file-based checks to these files (excludes still apply).
     pub paths: Vec<PathBuf>,
+    /// Run part K of N of the file-based work (a stable hash of each path decides); the
+    /// repository-wide checks run in shard 1. Combine the JSON reports with `qgate merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
     #[command(flatten)]
     pub common: Common,
 }

@@ -16,6 +16,7 @@ pub mod fsutil;
 pub mod git;
 pub mod hooks;
 pub mod kanban;
+pub mod merge;
 pub mod perf;
 pub mod report;
 pub mod scan;

@@ -62,6 +62,8 @@ pub struct Workspace {
     pub paths: Option<Vec<String>>,
     /// Where parsed inputs are cached (`None`: `--no-cache`).
     pub cache_dir: Option<PathBuf>,
+    /// `--shard K/N`: this run covers the files whose path hashes to K (1-based) of N.
+    pub shard: Option<(u32, u32)>,
     /// `--staged`: the index's content of staged files, read instead of the work tree.
     pub overlay: Option<std::collections::HashMap<String, Vec<u8>>>,
     board: OnceLock<Result<Option<Board>, LoadError>>,
@@ -79,6 +81,7 @@ impl Workspace {
             paths: None,
             cache_dir,
             overlay: None,
+            shard: None,
             board: OnceLock::new(),
             scan: OnceLock::new(),
         })
@@ -120,6 +123,14 @@ impl Workspace {
         Ok(())
     }
 
+    /// Whether `rel` belongs to this run's shard (always, without `--shard`).
+    pub fn in_shard(&self, rel: &str) -> bool {
+        match self.shard {
+            None => true,
+            Some((k, n)) => shard_of(rel, n) == k,
+        }
+    }
+
     /// The board, read on first use.
     pub fn board(&self) -> Result<Option<&Board>, &LoadError> {
         self.board
@@ -152,6 +163,16 @@ impl Workspace {
         let abs = abs.canonicalize().unwrap_or(abs);
         fsutil::rel_path(&self.root, &abs)
     }
+}
+
+/// The shard (1-based, of `n`) a path belongs to: a stable hash of the path, the same on
+/// every machine and run.
+pub fn shard_of(rel: &str, n: u32) -> u32 {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(rel.as_bytes());
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&d[..8]);
+    (u64::from_le_bytes(b) % u64::from(n.max(1))) as u32 + 1
 }
 
 #[cfg(test)]

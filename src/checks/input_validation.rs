@@ -46,6 +46,10 @@ impl Check for InputValidation {
         CODES
     }
 
+    fn file_based(&self) -> bool {
+        true
+    }
+
     fn extra_explanation(&self) -> Option<String> {
         Some(super::scanned::rules_text())
     }

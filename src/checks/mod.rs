@@ -173,6 +173,11 @@ pub trait Check: Sync {
         Level::Error
     }
     fn codes(&self) -> &'static [CodeDoc];
+    /// Whether the check's work splits by file (`--shard`); repository-wide checks run in
+    /// shard 1 only.
+    fn file_based(&self) -> bool {
+        false
+    }
     /// More text for `qgate explain ID` that is built at run time (rule packs).
     fn extra_explanation(&self) -> Option<String> {
         None

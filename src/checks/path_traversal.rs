@@ -28,6 +28,10 @@ impl Check for PathTraversal {
         CODES
     }
 
+    fn file_based(&self) -> bool {
+        true
+    }
+
     fn extra_explanation(&self) -> Option<String> {
         Some(super::scanned::rules_text())
     }

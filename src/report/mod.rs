@@ -128,6 +128,21 @@ pub struct Report {
     /// Files changed in the range under review (`--changed-since`), for ordering annotations.
     #[serde(skip)]
     pub changed: Vec<String>,
+    /// `--shard K/N`: which part of the work this report holds, with the commit and config it
+    /// ran on, so `qgate merge` can check the shards belong together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardInfo>,
+}
+
+/// The shard a report covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardInfo {
+    pub index: u32,
+    pub total: u32,
+    /// HEAD's commit id, if in a git repository.
+    pub commit: Option<String>,
+    /// A hash of the configuration in effect.
+    pub config: String,
 }
 
 /// What makes a run fail.
@@ -180,6 +195,7 @@ impl Report {
             duration_ms,
             checks,
             changed: Vec::new(),
+            shard: None,
         };
         r.decide(policy);
         r

@@ -205,6 +205,7 @@ pub fn source_files(ws: &Workspace) -> Vec<(String, Lang)> {
     if let Some(paths) = &ws.paths {
         return paths
             .iter()
+            .filter(|p| ws.in_shard(p))
             .filter_map(|p| Lang::of(p).map(|l| (p.clone(), l)))
             .collect();
     }
@@ -224,6 +225,7 @@ pub fn source_files(ws: &Workspace) -> Vec<(String, Lang)> {
             let rel = crate::fsutil::rel_path(&ws.root, entry.path());
             if let Some(lang) = Lang::of(&rel)
                 && !ws.exclude.is_excluded(&rel)
+                && ws.in_shard(&rel)
                 && let Ok(mut v) = found.lock()
             {
                 v.push((rel, lang));
