@@ -79,24 +79,26 @@ pub fn run(ws: &Workspace, mode: &Mode, opts: &Options) -> Report {
 
 fn run_one(check: &dyn Check, cx: &Context<'_>) -> CheckReport {
     let level = cx.ws.config.level_of(check.id(), check.default_level());
-    if let Some((k, n)) = cx.ws.shard {
-        if k != 1 && !check.file_based() && level != Level::Off {
-            let note = complete(
-                Raw::new(
-                    "nothing-to-check",
-                    Severity::Note,
-                    format!("repository-wide check: it runs in shard 1 of {n}"),
-                ),
-                level,
-            );
-            return CheckReport {
-                id: check.id().into(),
-                level,
-                status: CheckStatus::Skipped,
-                duration_ms: 0.0,
-                findings: vec![note],
-            };
-        }
+    if let Some((k, n)) = cx.ws.shard
+        && k != 1
+        && !check.file_based()
+        && level != Level::Off
+    {
+        let note = complete(
+            Raw::new(
+                "nothing-to-check",
+                Severity::Note,
+                format!("repository-wide check: it runs in shard 1 of {n}"),
+            ),
+            level,
+        );
+        return CheckReport {
+            id: check.id().into(),
+            level,
+            status: CheckStatus::Skipped,
+            duration_ms: 0.0,
+            findings: vec![note],
+        };
     }
     if level == Level::Off {
         return CheckReport {

@@ -244,7 +244,7 @@ fn exit_zero_checks_selection_and_formats() {
 #[test]
 fn commands_of_later_versions_say_so_and_exit_2() {
     let repo = Repo::new();
-    for args in [vec!["watch"], vec!["merge", "a.json"]] {
+    for args in [vec!["watch"]] {
         let r = repo.qgate(&args);
         assert_eq!(r.code(), 2, "{args:?}: {}", r.explain());
         assert!(
