@@ -28,8 +28,13 @@ pub struct Options {
 pub const SUPPRESSIONS: &str = "suppressions";
 
 pub fn run(ws: &Workspace, mode: &Mode, opts: &Options) -> Report {
+    run_checks(ws, mode, opts, checks::REGISTRY)
+}
+
+/// Runs `all` (filtered by `--checks`); `run` passes the registry, tests pass their own.
+pub fn run_checks(ws: &Workspace, mode: &Mode, opts: &Options, all: &[&dyn Check]) -> Report {
     let started = Instant::now();
-    let selected: Vec<&'static dyn Check> = checks::REGISTRY
+    let selected: Vec<&dyn Check> = all
         .iter()
         .copied()
         .filter(|c| {
@@ -486,6 +491,71 @@ fn apply_suppressions(ws: &Workspace, mode: &Mode, reports: &mut [CheckReport]) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    struct Panics;
+    impl Check for Panics {
+        fn id(&self) -> &'static str {
+            "panics"
+        }
+        fn summary(&self) -> &'static str {
+            "a check with a bug"
+        }
+        fn explanation(&self) -> &'static str {
+            "test only"
+        }
+        fn codes(&self) -> &'static [checks::CodeDoc] {
+            &[]
+        }
+        fn run(&self, _: &Context<'_>, _: &mut Sink) -> Result<(), String> {
+            let v: Vec<u8> = Vec::new();
+            let i = v.len() + 3;
+            // An out-of-bounds index: the kind of bug catch_unwind must contain.
+            let _ = v[i];
+            Ok(())
+        }
+    }
+
+    struct Fine;
+    impl Check for Fine {
+        fn id(&self) -> &'static str {
+            "fine"
+        }
+        fn summary(&self) -> &'static str {
+            "a check that works"
+        }
+        fn explanation(&self) -> &'static str {
+            "test only"
+        }
+        fn codes(&self) -> &'static [checks::CodeDoc] {
+            &[]
+        }
+        fn run(&self, _: &Context<'_>, sink: &mut Sink) -> Result<(), String> {
+            sink.push(Raw::new(
+                "fine-finding",
+                Severity::Warning,
+                "still reported",
+            ));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_panicking_check_is_an_error_and_the_others_still_report() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws =
+            Workspace::new(dir.path().to_path_buf(), crate::config::Config::default()).unwrap();
+        let report = run_checks(&ws, &Mode::Check, &Options::default(), &[&Panics, &Fine]);
+        assert_eq!(report.exit_code, 2);
+        let panicked = &report.checks[0];
+        assert_eq!(panicked.status, CheckStatus::Error);
+        assert!(
+            panicked.findings[0].message.contains("internal error"),
+            "{:?}",
+            panicked.findings
+        );
+        assert_eq!(report.checks[1].status, CheckStatus::Warn);
+        assert_eq!(report.checks[1].findings[0].code, "fine-finding");
+    }
 
     #[test]
     fn fingerprints_ignore_whitespace_but_not_code_or_path() {
