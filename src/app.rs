@@ -8,7 +8,7 @@ use crate::cli::{
     BaselineCommand, CheckArgs, Cli, Color, Command, Common, FailOn, HooksCommand, PerfCommand,
     TransitionArgs,
 };
-use crate::config::{self, Config, Level};
+use crate::config::{self, Config};
 use crate::engine;
 use crate::fsutil;
 use crate::kanban::{Status, edit};
@@ -84,9 +84,24 @@ fn cwd() -> Result<PathBuf, String> {
 
 fn workspace_for(cwd: &Path, c: &Common) -> Result<Workspace, String> {
     let mut ws = workspace(cwd, c.config.as_deref())?;
+    if let Some(ids) = &c.checks {
+        let (builtin, user) = checks::all(&ws.config);
+        let known: Vec<&str> = builtin
+            .iter()
+            .map(|c| c.id())
+            .chain(user.iter().map(|c| c.id()))
+            .collect();
+        if let Some(bad) = ids.iter().find(|id| !known.contains(&id.as_str())) {
+            return Err(format!(
+                "unknown check `{bad}`; known checks: {}",
+                known.join(", ")
+            ));
+        }
+    }
     if c.no_cache {
         ws.cache_dir = None;
     }
+    ws.no_exec = c.no_exec;
     Ok(ws)
 }
 
@@ -94,13 +109,6 @@ fn workspace(cwd: &Path, config_file: Option<&Path>) -> Result<Workspace, String
     let root = Workspace::discover_root(cwd);
     let explicit = config_file.map(|p| cwd.join(p));
     let config = Config::discover(&root, explicit.as_deref()).map_err(|e| e.to_string())?;
-    for (id, level) in &config.levels {
-        if checks::RESERVED.contains(&id.as_str()) && *level != Level::Off {
-            eprintln!(
-                "qgate: note: check `{id}` is not available in this version; its setting is ignored"
-            );
-        }
-    }
     Workspace::new(root, config)
 }
 
@@ -114,21 +122,6 @@ fn options(c: &Common) -> Result<(engine::Options, Vec<(OutputFormat, PathBuf)>)
     }
     c.format.ensure_available()?;
     let reports = report_specs(&c.report)?;
-    if let Some(ids) = &c.checks {
-        for id in ids {
-            if checks::find(id).is_some() {
-                continue;
-            }
-            if checks::RESERVED.contains(&id.as_str()) {
-                return Err(format!("check `{id}` is not available yet in this version"));
-            }
-            let known: Vec<&str> = checks::REGISTRY.iter().map(|c| c.id()).collect();
-            return Err(format!(
-                "unknown check `{id}`; known checks: {}",
-                known.join(", ")
-            ));
-        }
-    }
     let policy = Policy {
         fail_on: match c.fail_on {
             FailOn::Error => Severity::Error,
@@ -466,26 +459,20 @@ fn transition(args: TransitionArgs) -> Result<i32, String> {
 fn list_checks(config_file: Option<&Path>) -> Result<i32, String> {
     let cwd = cwd()?;
     let ws = workspace(&cwd, config_file)?;
+    let (builtin, user) = checks::all(&ws.config);
+    let all: Vec<&dyn checks::Check> = builtin
+        .into_iter()
+        .chain(user.iter().map(|c| c.as_ref()))
+        .collect();
+    let width = all.iter().map(|c| c.id().len()).max().unwrap_or(0);
     let mut out = String::new();
-    let width = checks::REGISTRY
-        .iter()
-        .map(|c| c.id().len())
-        .chain(checks::RESERVED.iter().map(|r| r.len()))
-        .max()
-        .unwrap_or(0);
-    for c in checks::REGISTRY {
+    for c in &all {
         let level = ws.config.level_of(c.id(), c.default_level());
         out.push_str(&format!(
             "{:width$}  {:5}  {}\n",
             c.id(),
             level.to_string(),
             c.summary()
-        ));
-    }
-    for r in checks::RESERVED {
-        out.push_str(&format!(
-            "{r:width$}  {:5}  (not available in this version)\n",
-            "-"
         ));
     }
     print_stdout(&out)
@@ -514,17 +501,35 @@ fn explain(id: &str) -> Result<i32, String> {
             "{} ({owner}) — {}\n\n{}\n",
             d.code, d.summary, d.explanation
         )
-    } else if checks::RESERVED.contains(&id) {
-        format!(
-            "{id}: this check id is reserved; the check is not available in qgate {}\n",
-            env!("CARGO_PKG_VERSION")
-        )
+    } else if let Some(text) = explain_user(id) {
+        text
     } else {
         return Err(format!(
             "`{id}` is no check id or finding code; `qgate checks` lists the checks"
         ));
     };
     print_stdout(&text)
+}
+
+/// A user check (or its code) from qgate.yaml, if the current repository declares it.
+fn explain_user(id: &str) -> Option<String> {
+    let cwd = cwd().ok()?;
+    let ws = workspace(&cwd, None).ok()?;
+    let user = checks::user::from_config(&ws.config);
+    let c = user
+        .iter()
+        .find(|c| c.id() == id || c.codes().iter().any(|d| d.code == id))?;
+    let mut t = format!(
+        "{} — {} (from qgate.yaml)\nDefault level: {}\n\n{}\n\nFinding codes:\n",
+        c.id(),
+        c.summary(),
+        c.default_level(),
+        c.explanation()
+    );
+    for d in c.codes() {
+        t.push_str(&format!("  {}  {}\n", d.code, d.summary));
+    }
+    Some(t)
 }
 
 fn init(output: &Path, force: bool) -> Result<i32, String> {

@@ -173,6 +173,10 @@ pub struct Common {
     /// The lowest severity that blocks.
     #[arg(long, value_enum, default_value = "error")]
     pub fail_on: FailOn,
+    /// Do not run command checks declared in the config (for untrusted configs, such as
+    /// pull requests from forks).
+    #[arg(long)]
+    pub no_exec: bool,
     /// Neither read nor write the cache of parsed task files (.qgate/cache).
     #[arg(long)]
     pub no_cache: bool,

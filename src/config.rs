@@ -79,6 +79,72 @@ struct RawConfig {
     perf: RawPerf,
     #[serde(default)]
     scan: RawScan,
+    rules: Option<Vec<RawRule>>,
+    commands: Option<Vec<RawCommand>>,
+}
+
+/// A declarative check: a regex that must never (`pattern`) or must always (`not_pattern`)
+/// appear in the files it covers.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: String,
+    message: String,
+    level: Option<Level>,
+    #[serde(default)]
+    paths: Vec<String>,
+    #[serde(default)]
+    languages: Vec<String>,
+    pattern: Option<String>,
+    not_pattern: Option<String>,
+}
+
+/// An external command check.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCommand {
+    id: String,
+    run: Vec<String>,
+    files: Option<String>,
+    #[serde(default, deserialize_with = "duration_secs")]
+    timeout: Option<f64>,
+    level: Option<Level>,
+    #[serde(default)]
+    config: Option<yaml_serde::Value>,
+    description: Option<String>,
+}
+
+/// `30s`, `2m`, `500ms`, or a number of seconds.
+fn duration_secs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum T {
+        N(f64),
+        S(String),
+    }
+    let secs = match Option::<T>::deserialize(d)? {
+        None => return Ok(None),
+        Some(T::N(n)) => n,
+        Some(T::S(s)) => {
+            let t = s.trim();
+            let (num, mult) = if let Some(n) = t.strip_suffix("ms") {
+                (n, 0.001)
+            } else if let Some(n) = t.strip_suffix('s') {
+                (n, 1.0)
+            } else if let Some(n) = t.strip_suffix('m') {
+                (n, 60.0)
+            } else {
+                (t, 1.0)
+            };
+            num.trim().parse::<f64>().map(|n| n * mult).map_err(|_| {
+                serde::de::Error::custom(format!("expected a duration such as `30s`, found `{s}`"))
+            })?
+        }
+    };
+    if !(secs.is_finite() && secs > 0.0) {
+        return Err(serde::de::Error::custom("a timeout must be above 0"));
+    }
+    Ok(Some(secs))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -357,6 +423,33 @@ impl Default for ScanConfig {
     }
 }
 
+/// A validated declarative rule.
+#[derive(Debug, Clone)]
+pub struct RuleConfig {
+    pub id: String,
+    pub message: String,
+    pub level: Level,
+    pub paths: globset::GlobSet,
+    pub languages: Vec<crate::scan::rules::Lang>,
+    /// `true`: a finding per line that matches; `false`: a finding per file that lacks it.
+    pub forbid: bool,
+    pub regex: regex::Regex,
+    /// The pattern as written, for `qgate explain`.
+    pub source: String,
+}
+
+/// A validated command check.
+#[derive(Debug, Clone)]
+pub struct CommandConfig {
+    pub id: String,
+    pub run: Vec<String>,
+    pub files: Option<globset::GlobMatcher>,
+    pub timeout_secs: f64,
+    pub level: Level,
+    pub config: serde_json::Value,
+    pub description: Option<String>,
+}
+
 /// The validated configuration.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
@@ -369,6 +462,8 @@ pub struct Config {
     pub p0: P0Config,
     pub perf: PerfConfig,
     pub scan: ScanConfig,
+    pub rules: Vec<RuleConfig>,
+    pub commands: Vec<CommandConfig>,
 }
 
 impl Config {
@@ -602,6 +697,145 @@ impl Config {
                 pol.confidence = confidence(c, &format!("{key}.confidence"))?;
             }
             cfg.perf.overrides.push((matcher, pol));
+        }
+        let mut ids: Vec<String> = Vec::new();
+        let mut check_id = |id: &str, key: &str| -> Result<(), ConfigError> {
+            let line = kanban::find_key_line(text, Some(key), "id")
+                .or_else(|| kanban::find_key_line(text, None, id));
+            let kebab = !id.is_empty()
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !kebab {
+                return Err(err(
+                    line,
+                    None,
+                    key,
+                    format!("id `{id}` must be kebab-case (a-z, 0-9, -)"),
+                ));
+            }
+            if crate::checks::find(id).is_some()
+                || crate::checks::code_doc(id).is_some()
+                || ids.iter().any(|x| x == id)
+            {
+                return Err(err(line, None, key, format!("id `{id}` is already taken")));
+            }
+            ids.push(id.to_string());
+            Ok(())
+        };
+        for (n, r) in raw.rules.unwrap_or_default().into_iter().enumerate() {
+            let key = format!("rules[{n}]");
+            check_id(&r.id, "rules:")?;
+            let line = kanban::find_key_line(text, Some(&format!("id: {}", r.id)), "pattern")
+                .or_else(|| kanban::find_key_line(text, Some("rules:"), "id"));
+            let (forbid, pattern) = match (r.pattern, r.not_pattern) {
+                (Some(p), None) => (true, p),
+                (None, Some(p)) => (false, p),
+                _ => {
+                    return Err(err(
+                        line,
+                        None,
+                        &key,
+                        "a rule needs exactly one of `pattern` or `not_pattern`".into(),
+                    ));
+                }
+            };
+            let regex = regex::Regex::new(&pattern)
+                .map_err(|e| err(line, None, &key, format!("invalid regex: {e}")))?;
+            let mut globs = globset::GlobSetBuilder::new();
+            for p in &r.paths {
+                let g = globset::GlobBuilder::new(p)
+                    .literal_separator(true)
+                    .build()
+                    .map_err(|e| {
+                        err(
+                            line,
+                            None,
+                            &key,
+                            format!("invalid glob `{p}`: {}", e.kind()),
+                        )
+                    })?;
+                globs.add(g);
+            }
+            let mut languages = Vec::new();
+            for l in &r.languages {
+                let lang = match l.as_str() {
+                    "python" => crate::scan::rules::Lang::Python,
+                    "javascript" => crate::scan::rules::Lang::JavaScript,
+                    "typescript" => crate::scan::rules::Lang::TypeScript,
+                    "tsx" => crate::scan::rules::Lang::Tsx,
+                    "go" => crate::scan::rules::Lang::Go,
+                    "java" => crate::scan::rules::Lang::Java,
+                    other => {
+                        return Err(err(
+                            line,
+                            None,
+                            &key,
+                            format!(
+                                "unknown language `{other}` (python, javascript, typescript, tsx, go, java)"
+                            ),
+                        ));
+                    }
+                };
+                languages.push(lang);
+            }
+            cfg.rules.push(RuleConfig {
+                id: r.id,
+                message: r.message,
+                level: r.level.unwrap_or(Level::Error),
+                paths: globs
+                    .build()
+                    .map_err(|e| err(line, None, &key, e.to_string()))?,
+                languages,
+                forbid,
+                regex,
+                source: pattern,
+            });
+        }
+        for (n, c) in raw.commands.unwrap_or_default().into_iter().enumerate() {
+            let key = format!("commands[{n}]");
+            check_id(&c.id, "commands:")?;
+            let line = kanban::find_key_line(text, Some("commands:"), "run");
+            if c.run.is_empty() || c.run[0].trim().is_empty() {
+                return Err(err(
+                    line,
+                    None,
+                    &key,
+                    "`run` must name a program: run: [python3, checks/mine.py]".into(),
+                ));
+            }
+            let files = match &c.files {
+                Some(g) => Some(
+                    globset::GlobBuilder::new(g)
+                        .literal_separator(true)
+                        .build()
+                        .map_err(|e| {
+                            err(
+                                line,
+                                None,
+                                &key,
+                                format!("invalid glob `{g}`: {}", e.kind()),
+                            )
+                        })?
+                        .compile_matcher(),
+                ),
+                None => None,
+            };
+            let config = match c.config {
+                Some(v) => {
+                    serde_json::to_value(&v).map_err(|e| err(line, None, &key, e.to_string()))?
+                }
+                None => serde_json::Value::Null,
+            };
+            cfg.commands.push(CommandConfig {
+                id: c.id,
+                run: c.run,
+                files,
+                timeout_secs: c.timeout.unwrap_or(60.0),
+                level: c.level.unwrap_or(Level::Error),
+                config,
+                description: c.description,
+            });
         }
         let sc = raw.scan;
         if let Some(e) = sc.env_sources {

@@ -28,7 +28,14 @@ pub struct Options {
 pub const SUPPRESSIONS: &str = "suppressions";
 
 pub fn run(ws: &Workspace, mode: &Mode, opts: &Options) -> Report {
-    run_checks(ws, mode, opts, checks::REGISTRY)
+    let (builtin, user) = checks::all(&ws.config);
+    // User checks judge files, not moves.
+    let user: Vec<&dyn Check> = match mode {
+        Mode::Check => user.iter().map(|c| c.as_ref()).collect(),
+        Mode::Transition(_) => Vec::new(),
+    };
+    let list: Vec<&dyn Check> = builtin.into_iter().chain(user).collect();
+    run_checks(ws, mode, opts, &list)
 }
 
 /// Runs `all` (filtered by `--checks`); `run` passes the registry, tests pass their own.
@@ -412,8 +419,15 @@ fn apply_suppressions(ws: &Workspace, mode: &Mode, reports: &mut [CheckReport]) 
         if let Some((owner, _)) = checks::code_doc(id) {
             return Some(ran_ids.contains(owner));
         }
-        if checks::find(id).is_some() || checks::RESERVED.contains(&id) {
+        if checks::find(id).is_some() {
             return Some(false);
+        }
+        // A user check's codes are its id with a suffix (`my-rule-match`).
+        if ran_ids
+            .iter()
+            .any(|r| id.strip_prefix(r).is_some_and(|rest| rest.starts_with('-')))
+        {
+            return Some(true);
         }
         None
     };

@@ -62,6 +62,8 @@ pub struct Workspace {
     pub paths: Option<Vec<String>>,
     /// Where parsed inputs are cached (`None`: `--no-cache`).
     pub cache_dir: Option<PathBuf>,
+    /// `--no-exec`: command checks from the config do not run.
+    pub no_exec: bool,
     /// `--shard K/N`: this run covers the files whose path hashes to K (1-based) of N.
     pub shard: Option<(u32, u32)>,
     /// `--staged`: the index's content of staged files, read instead of the work tree.
@@ -82,6 +84,7 @@ impl Workspace {
             cache_dir,
             overlay: None,
             shard: None,
+            no_exec: false,
             board: OnceLock::new(),
             scan: OnceLock::new(),
         })

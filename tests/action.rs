@@ -191,6 +191,25 @@ fn the_run_step_reports_outputs_reports_and_a_summary() {
         &ctx,
     );
     assert_eq!(code, 2, "{stdout}");
+
+    // A fork's pull request: command checks from its config do not run.
+    repo.write(
+        "qgate.yaml",
+        "commands:\n  - id: evil\n    run: [python3, -c, \"open('pwned', 'w').write('x')\"]\n",
+    );
+    let ctx_fork = [
+        ("steps.key.outputs.root", root_s.as_str()),
+        ("github.event.pull_request.head.repo.fork", "true"),
+    ];
+    let (_, stdout, _, _) = run_step(
+        &action,
+        "run",
+        repo.root(),
+        &[("changed-since", "none")],
+        &ctx_fork,
+    );
+    assert!(!repo.path("pwned").exists(), "no command ran: {stdout}");
+    assert!(stdout.contains("--no-exec"), "{stdout}");
 }
 
 #[test]

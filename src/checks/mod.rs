@@ -11,6 +11,7 @@ mod perf_regression;
 mod scanned;
 mod task_format;
 mod transition_rules;
+pub mod user;
 mod wip_limit;
 
 use crate::config::Level;
@@ -197,8 +198,10 @@ pub static REGISTRY: &[&dyn Check] = &[
     &perf_regression::PerfRegression,
 ];
 
-/// Check ids the interface reserves for checks that this version does not ship yet.
-pub const RESERVED: &[&str] = &[];
+/// The built-in checks and the user's (from qgate.yaml), in report order.
+pub fn all(config: &crate::config::Config) -> (Vec<&'static dyn Check>, Vec<Box<dyn Check>>) {
+    (REGISTRY.to_vec(), user::from_config(config))
+}
 
 pub fn find(id: &str) -> Option<&'static dyn Check> {
     REGISTRY.iter().copied().find(|c| c.id() == id)
