@@ -29,12 +29,17 @@ pub const SUPPRESSIONS: &str = "suppressions";
 
 pub fn run(ws: &Workspace, mode: &Mode, opts: &Options) -> Report {
     let (builtin, user) = checks::all(&ws.config);
-    // User checks judge files, not moves.
-    let user: Vec<&dyn Check> = match mode {
-        Mode::Check => user.iter().map(|c| c.as_ref()).collect(),
-        Mode::Transition(_) => Vec::new(),
+    let list: Vec<&dyn Check> = match mode {
+        Mode::Check => builtin
+            .into_iter()
+            .chain(user.iter().map(|c| c.as_ref()))
+            .collect(),
+        // A move is judged by the kanban gates; scans, benchmarks and user checks judge files.
+        Mode::Transition(_) => builtin
+            .into_iter()
+            .filter(|c| MOVE_CHECKS.contains(&c.id()))
+            .collect(),
     };
-    let list: Vec<&dyn Check> = builtin.into_iter().chain(user).collect();
     run_checks(ws, mode, opts, &list)
 }
 

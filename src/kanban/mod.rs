@@ -14,6 +14,8 @@ pub mod promethean;
 pub mod status;
 mod taskfile;
 
+pub use taskfile::parse as parse_task_file;
+
 #[cfg(test)]
 mod robustness;
 

@@ -145,7 +145,7 @@ fn from_fm_error(path: &str, e: FrontMatterError) -> Problem {
 
 /// Parses one task file. A file whose front matter cannot be read yields no task and a
 /// problem; a task missing fields yields the task and one problem per missing field.
-pub(crate) fn parse(path: String, text: String, id_keys: &[&str]) -> (Option<Task>, Vec<Problem>) {
+pub fn parse(path: String, text: String, id_keys: &[&str]) -> (Option<Task>, Vec<Problem>) {
     let mut problems = Vec::new();
     let split = match markdown::split(&text) {
         Ok(Some(s)) => s,

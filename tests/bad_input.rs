@@ -1,0 +1,165 @@
+//! Broken and hostile input: every case ends with a clear exit code and a message that names
+//! the file — never a panic, never a hang. (Other cases live next to their features:
+//! binary, invalid UTF-8, huge, deep and broken sources and symlinks in tests/scan.rs;
+//! shallow clones in tests/diff_aware.rs; no repository and no commits in tests/kanban_gates.rs.)
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Fmt, Repo, build, p0};
+
+fn timed(repo: &Repo, args: &[&str]) -> common::Run {
+    let started = Instant::now();
+    let r = repo.qgate(args);
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{args:?} took {:?}",
+        started.elapsed()
+    );
+    assert!(!r.stderr().contains("panicked"), "{}", r.stderr());
+    r
+}
+
+#[test]
+fn detached_head_still_walks_the_history() {
+    let repo = build(Fmt::Backlog, &[p0(3, "review")], &[], "");
+    repo.commit("TASK-3: fix");
+    repo.write("other.txt", "x");
+    repo.commit("unrelated");
+    let git = repo.git.as_ref().unwrap();
+    let first = git
+        .head()
+        .unwrap()
+        .peel_to_commit()
+        .unwrap()
+        .parent(0)
+        .unwrap();
+    git.set_head_detached(first.id()).unwrap();
+    let r = timed(&repo, &["check", "--format", "json"]);
+    assert_eq!(r.code(), 0, "{}", r.explain());
+}
+
+#[test]
+fn a_twenty_megabyte_line_is_skipped_with_a_note() {
+    let repo = Repo::new();
+    let mut big = Vec::with_capacity(20 * 1024 * 1024 + 16);
+    big.extend_from_slice(b"x = '");
+    big.resize(20 * 1024 * 1024, b'a');
+    big.extend_from_slice(b"'\n");
+    std::fs::write(repo.path("huge.py"), big).unwrap();
+    let r = timed(&repo, &["check", "--format", "json"]);
+    assert_eq!(r.code(), 0);
+    assert!(
+        r.stdout().contains("huge.py: not scanned: larger than"),
+        "{}",
+        r.stdout()
+    );
+}
+
+#[test]
+fn crlf_and_bom_parse_fine() {
+    let repo = Repo::new();
+    repo.write("qgate.yaml", "\u{feff}checks:\r\n  wip-limit: warn\r\n");
+    repo.write(
+        "backlog/config.yml",
+        "\u{feff}statuses: [\"Todo\", \"Done\"]\r\n",
+    );
+    repo.write(
+        "backlog/tasks/t.md",
+        "\u{feff}---\r\nid: T-1\r\ntitle: A\r\nstatus: Todo\r\n---\r\n\r\nBody\r\n",
+    );
+    repo.write(
+        "app.py",
+        "\u{feff}import os, sys\r\nos.remove(sys.argv[1])\r\n",
+    );
+    let r = timed(&repo, &["check", "--format", "json"]);
+    assert_eq!(r.code(), 1, "{}", r.explain());
+    assert_eq!(r.codes(), vec!["tainted-path"], "{}", r.stdout());
+    assert_eq!(r.findings("tainted-path")[0]["line"], 2);
+    let t = timed(&repo, &["transition", "T-1", "--to", "Done", "--apply"]);
+    assert_eq!(t.code(), 0, "{}", t.explain());
+    assert_eq!(
+        repo.read("backlog/tasks/t.md"),
+        "\u{feff}---\r\nid: T-1\r\ntitle: A\r\nstatus: Done\r\n---\r\n\r\nBody\r\n"
+    );
+}
+
+#[test]
+fn yaml_bombs_in_config_and_front_matter_fail_fast() {
+    let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+    for i in 0..12 {
+        let prev = if i == 0 {
+            "a".to_string()
+        } else {
+            format!("b{}", i - 1)
+        };
+        bomb.push_str(&format!("b{i}: &b{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+    }
+    let repo = Repo::new();
+    repo.write("qgate.yaml", &bomb);
+    let r = timed(&repo, &["check"]);
+    assert_eq!(r.code(), 2);
+    assert!(r.stderr().contains("qgate.yaml"), "{}", r.stderr());
+
+    let repo = Repo::new();
+    repo.write("backlog/config.yml", "statuses: [\"Todo\"]\n");
+    repo.write("backlog/tasks/bomb.md", &format!("---\n{bomb}---\n"));
+    repo.write(
+        "backlog/tasks/deep.md",
+        &format!(
+            "---\nx: {}{}\n---\n",
+            "[".repeat(20_000),
+            "]".repeat(20_000)
+        ),
+    );
+    repo.write(
+        "backlog/tasks/ok.md",
+        "---\nid: T-1\ntitle: A\nstatus: Todo\n---\n",
+    );
+    let r = timed(&repo, &["check", "--format", "json"]);
+    assert_eq!(r.code(), 1);
+    let bad: Vec<String> = r
+        .findings("task-front-matter-invalid")
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(bad, vec!["backlog/tasks/bomb.md", "backlog/tasks/deep.md"]);
+}
+
+#[test]
+fn special_files_and_unreadable_input_never_hang_or_crash() {
+    let repo = Repo::new();
+    repo.write("backlog/config.yml", "statuses: [\"Todo\"]\n");
+    repo.write(
+        "backlog/tasks/ok.md",
+        "---\nid: T-1\ntitle: A\nstatus: Todo\n---\n",
+    );
+    std::fs::write(
+        repo.path("backlog/tasks/latin1.md"),
+        b"---\nid: T-2\ntitle: caf\xe9\nstatus: Todo\n---\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        // A FIFO opened for reading would block forever: it must never be read.
+        for p in ["pipe.py", "backlog/tasks/pipe.md"] {
+            let c = std::ffi::CString::new(repo.path(p).to_str().unwrap()).unwrap();
+            assert_eq!(unsafe { libc_mkfifo(c.as_ptr(), 0o644) }, 0);
+        }
+        // A file that vanished between listing and reading: a dangling link.
+        std::os::unix::fs::symlink(repo.path("gone.py"), repo.path("vanished.py")).unwrap();
+    }
+    let r = timed(&repo, &["check", "--format", "json"]);
+    assert_eq!(r.code(), 1, "{}", r.explain());
+    let unreadable = r.findings("task-unreadable");
+    assert_eq!(unreadable.len(), 1, "{}", r.stdout());
+    assert_eq!(unreadable[0]["path"], "backlog/tasks/latin1.md");
+    assert!(unreadable[0]["message"].as_str().unwrap().contains("UTF-8"));
+}
+
+#[cfg(unix)]
+unsafe extern "C" {
+    #[link_name = "mkfifo"]
+    fn libc_mkfifo(path: *const std::ffi::c_char, mode: u32) -> i32;
+}
