@@ -17,21 +17,9 @@ fn fixture(name: &str) -> Repo {
         .join("fixtures/kanban")
         .join(name)
         .join("basic");
-    copy_dir(&src, repo.root());
+    common::copy_dir(&src, repo.root());
     repo.commit("import the board (work on BACK-1, SEC-4)");
     repo
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for e in std::fs::read_dir(from).expect("fixture dir").flatten() {
-        let dest = to.join(e.file_name());
-        if e.path().is_dir() {
-            std::fs::create_dir_all(&dest).expect("mkdir");
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).expect("copy");
-        }
-    }
 }
 
 /// Durations and the version change between runs; nothing else may.

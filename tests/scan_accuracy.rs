@@ -49,18 +49,6 @@ impl Counts {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let dest = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
-
 #[test]
 fn precision_and_recall_on_labelled_fixtures() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scan");
@@ -68,7 +56,7 @@ fn precision_and_recall_on_labelled_fixtures() {
         yaml_serde::from_str(&std::fs::read_to_string(fixtures.join("manifest.yaml")).unwrap())
             .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&fixtures, dir.path());
+    common::copy_dir(&fixtures, dir.path());
     let r = common::qgate_in(
         dir.path(),
         &[

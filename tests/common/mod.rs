@@ -367,6 +367,19 @@ pub fn write_board(repo: &Repo, fmt: Fmt, tasks: &[T], limits: &[(&str, i64)], q
     }
 }
 
+/// Copies a directory tree (fixtures into a test repository).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read fixture dir").flatten() {
+        let dest = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).expect("copy");
+        }
+    }
+}
+
 /// Whether the `python3 -c "import MODULE"` works; in CI a missing tool fails the test.
 pub fn python_module(module: &str) -> bool {
     let ok = std::process::Command::new("python3")

@@ -403,16 +403,7 @@ impl<'s> Lower<'s> {
                     .unwrap_or("");
                 let a = field(self, "left");
                 let b = field(self, "right");
-                match op {
-                    "&&" => Expr::And(vec![a, b]),
-                    "||" => Expr::Or(vec![a, b]),
-                    "==" => Expr::Compare(CmpOp::Eq, Box::new(a), Box::new(b), l),
-                    "!=" => Expr::Compare(CmpOp::Ne, Box::new(a), Box::new(b), l),
-                    "<" | ">" | "<=" | ">=" => {
-                        Expr::Compare(CmpOp::Other, Box::new(a), Box::new(b), l)
-                    }
-                    _ => Expr::Binary(Box::new(a), Box::new(b), l),
-                }
+                super::binary(op, a, b, l)
             }
             "unary_expression" => {
                 let op = n

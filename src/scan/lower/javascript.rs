@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use tree_sitter::{Node, Tree};
 
 use super::{MAX_DEPTH, loc, named, text, unquote};
-use crate::scan::ir::{Arg, Call, CmpOp, Expr, Function, Module, Param, Stmt};
+use crate::scan::ir::{Arg, Call, Expr, Function, Module, Param, Stmt};
 
 const FUNCTIONS: &[&str] = &[
     "function_declaration",
@@ -552,16 +552,7 @@ impl<'s> Lower<'s> {
                     .unwrap_or("");
                 let a = field(self, "left");
                 let b = field(self, "right");
-                match op {
-                    "&&" => Expr::And(vec![a, b]),
-                    "||" | "??" => Expr::Or(vec![a, b]),
-                    "===" | "==" => Expr::Compare(CmpOp::Eq, Box::new(a), Box::new(b), l),
-                    "!==" | "!=" => Expr::Compare(CmpOp::Ne, Box::new(a), Box::new(b), l),
-                    "<" | ">" | "<=" | ">=" | "in" | "instanceof" => {
-                        Expr::Compare(CmpOp::Other, Box::new(a), Box::new(b), l)
-                    }
-                    _ => Expr::Binary(Box::new(a), Box::new(b), l),
-                }
+                super::binary(op, a, b, l)
             }
             "unary_expression" => {
                 let op = n

@@ -8,7 +8,7 @@ pub mod python;
 
 use tree_sitter::Node;
 
-use super::ir::Loc;
+use super::ir::{CmpOp, Expr, Loc};
 
 /// The source text of `n`.
 pub fn text<'s>(n: Node<'_>, src: &'s str) -> &'s str {
@@ -50,6 +50,20 @@ pub fn unquote(s: &str) -> String {
         }
     }
     s.to_string()
+}
+
+/// A C-family binary operator (Go, Java, JavaScript/TypeScript) applied to `a` and `b`.
+pub fn binary(op: &str, a: Expr, b: Expr, l: Loc) -> Expr {
+    match op {
+        "&&" => Expr::And(vec![a, b]),
+        "||" | "??" => Expr::Or(vec![a, b]),
+        "==" | "===" => Expr::Compare(CmpOp::Eq, Box::new(a), Box::new(b), l),
+        "!=" | "!==" => Expr::Compare(CmpOp::Ne, Box::new(a), Box::new(b), l),
+        "<" | ">" | "<=" | ">=" | "in" | "instanceof" => {
+            Expr::Compare(CmpOp::Other, Box::new(a), Box::new(b), l)
+        }
+        _ => Expr::Binary(Box::new(a), Box::new(b), l),
+    }
 }
 
 /// Depth guard: deeply nested input is cut off rather than overflowing the stack.
