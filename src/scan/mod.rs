@@ -6,6 +6,7 @@
 pub mod ir;
 pub mod lower;
 pub mod rules;
+pub mod slice;
 pub mod taint;
 
 use std::collections::HashMap;
@@ -181,7 +182,21 @@ pub fn scan_bytes(lang: Lang, bytes: &[u8], rules: &Rules) -> FileScan {
             ..FileScan::default()
         };
     }
-    let (flows, partial) = scan_source(lang, &text, rules.pack(lang), rules.env_sources);
+    let pack = rules.pack(lang);
+    let (flows, partial) = match lang {
+        // Parse only the functions that can hold a flow; the whole file if the slice does not
+        // parse cleanly.
+        Lang::Python => {
+            match slice::python(&text, |chunk| rules.may_have_flow(lang, chunk.as_bytes())) {
+                Some(sliced) => match scan_source(lang, &sliced, pack, rules.env_sources) {
+                    (flows, false) => (flows, false),
+                    (_, true) => scan_source(lang, &text, pack, rules.env_sources),
+                },
+                None => scan_source(lang, &text, pack, rules.env_sources),
+            }
+        }
+        _ => scan_source(lang, &text, pack, rules.env_sources),
+    };
     FileScan {
         flows,
         directives: crate::suppress::parse(&text),
