@@ -54,7 +54,7 @@ impl Key {
         }
     }
 
-    fn settled(&self, now_ns: i128) -> bool {
+    pub fn settled(&self, now_ns: i128) -> bool {
         self.mtime_ns + SETTLE_NS < now_ns && self.ctime_ns + SETTLE_NS < now_ns
     }
 }

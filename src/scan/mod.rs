@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::kanban::cache::Key;
 use rules::{Lang, Pack};
 pub use taint::{Flow, Step};
 
@@ -209,8 +210,8 @@ pub fn scan_bytes(lang: Lang, bytes: &[u8], rules: &Rules) -> FileScan {
 struct CacheFile {
     version: String,
     rules: String,
-    /// path → (content hash, scan)
-    entries: HashMap<String, (String, FileScan)>,
+    /// path → (content hash, file metadata when hashed, scan)
+    entries: HashMap<String, (String, Option<Key>, FileScan)>,
 }
 
 const CACHE_FILE: &str = "scan.bin";
@@ -265,17 +266,35 @@ pub fn scan(ws: &Workspace) -> Scan {
         .filter(|c| c.version == env!("CARGO_PKG_VERSION") && c.rules == rules.hash)
         .unwrap_or_default();
     let progress = Progress::new(files.len());
-    let results: Vec<(String, String, FileScan, bool)> = files
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128);
+    let results: Vec<(String, String, Option<Key>, FileScan, bool)> = files
         .par_iter()
         .inspect(|_| progress.tick())
         .map(|(rel, lang)| {
             let from_index = ws.overlay.as_ref().and_then(|o| o.get(rel)).cloned();
+            // Unchanged metadata (size, mtime, ctime, inode; settled): the cached content hash
+            // still holds, as in git's index — the file is not even read.
+            let key = if from_index.is_none() {
+                std::fs::metadata(ws.root.join(rel))
+                    .ok()
+                    .map(|m| Key::of(&m))
+            } else {
+                None
+            };
+            if let (Some(k), Some((h, Some(ck), scan))) = (&key, cached.entries.get(rel)) {
+                if k == ck && k.settled(now) {
+                    return (rel.clone(), h.clone(), key.clone(), scan.clone(), false);
+                }
+            }
             let bytes = match from_index.map_or_else(|| read_inside(&ws.root, rel), Ok) {
                 Ok(b) => b,
                 Err(why) => {
                     return (
                         rel.clone(),
                         String::new(),
+                        None,
                         FileScan {
                             skipped: Some(why),
                             ..FileScan::default()
@@ -285,16 +304,23 @@ pub fn scan(ws: &Workspace) -> Scan {
                 }
             };
             let hash = content_hash(&bytes);
-            if let Some((h, scan)) = cached.entries.get(rel)
+            if let Some((h, _, scan)) = cached.entries.get(rel)
                 && *h == hash
             {
-                return (rel.clone(), hash, scan.clone(), false);
+                // Same content, new metadata: reuse the scan, remember the new metadata.
+                return (rel.clone(), hash, key, scan.clone(), true);
             }
-            (rel.clone(), hash, scan_bytes(*lang, &bytes, &rules), true)
+            (
+                rel.clone(),
+                hash,
+                key,
+                scan_bytes(*lang, &bytes, &rules),
+                true,
+            )
         })
         .collect();
     progress.done();
-    let changed = results.iter().any(|r| r.3) || cached.entries.len() != results.len();
+    let changed = results.iter().any(|r| r.4) || cached.entries.len() != results.len();
     if let (true, Some(path)) = (changed, &cache_path) {
         let file = CacheFile {
             version: env!("CARGO_PKG_VERSION").into(),
@@ -302,7 +328,13 @@ pub fn scan(ws: &Workspace) -> Scan {
             entries: results
                 .iter()
                 .filter(|r| !r.1.is_empty())
-                .map(|(p, h, s, _)| (p.clone(), (h.clone(), s.clone())))
+                // Metadata of files touched in the last seconds is not trusted later.
+                .map(|(p, h, k, s, _)| {
+                    (
+                        p.clone(),
+                        (h.clone(), k.clone().filter(|k| k.settled(now)), s.clone()),
+                    )
+                })
                 .collect(),
         };
         if let Ok(bytes) = postcard::to_stdvec(&file)
@@ -320,7 +352,7 @@ pub fn scan(ws: &Workspace) -> Scan {
         }
     }
     let mut out = Scan::default();
-    for (rel, _, fs, _) in results {
+    for (rel, _, _, fs, _) in results {
         if let Some(why) = &fs.skipped {
             out.notes.push(format!("{rel}: not scanned: {why}"));
         }
