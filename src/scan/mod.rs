@@ -283,10 +283,11 @@ pub fn scan(ws: &Workspace) -> Scan {
             } else {
                 None
             };
-            if let (Some(k), Some((h, Some(ck), scan))) = (&key, cached.entries.get(rel)) {
-                if k == ck && k.settled(now) {
-                    return (rel.clone(), h.clone(), key.clone(), scan.clone(), false);
-                }
+            if let (Some(k), Some((h, Some(ck), scan))) = (&key, cached.entries.get(rel))
+                && k == ck
+                && k.settled(now)
+            {
+                return (rel.clone(), h.clone(), key.clone(), scan.clone(), false);
             }
             let bytes = match from_index.map_or_else(|| read_inside(&ws.root, rel), Ok) {
                 Ok(b) => b,
