@@ -651,19 +651,32 @@ impl Config {
                 format!("must be between 0 and 1 (exclusive), found {c}"),
             ))
         };
-        let pol = &mut cfg.perf.policy;
-        if let Some(t) = p.test {
-            pol.test = t;
-        }
-        if let Some(t) = p.threshold {
-            pol.threshold = t;
-        }
-        if let Some(m) = p.min_effect {
-            pol.min_effect = m;
-        }
-        if let Some(c) = p.confidence {
-            pol.confidence = confidence(c, "perf.confidence")?;
-        }
+        // The same four settings, at the top of `perf:` and in each override.
+        let apply = |pol: &mut crate::perf::Policy,
+                     o: &RawPerfOverride,
+                     key: &str|
+         -> Result<(), ConfigError> {
+            if let Some(t) = o.test {
+                pol.test = t;
+            }
+            if let Some(t) = o.threshold {
+                pol.threshold = t;
+            }
+            if let Some(m) = o.min_effect {
+                pol.min_effect = m;
+            }
+            if let Some(c) = o.confidence {
+                pol.confidence = confidence(c, &format!("{key}.confidence"))?;
+            }
+            Ok(())
+        };
+        let top = RawPerfOverride {
+            test: p.test,
+            threshold: p.threshold,
+            confidence: p.confidence,
+            min_effect: p.min_effect,
+        };
+        apply(&mut cfg.perf.policy, &top, "perf")?;
         if let Some(k) = p.keep {
             if k == 0 {
                 let line = kanban::find_key_line(text, Some("perf:"), "keep");
@@ -684,18 +697,7 @@ impl Config {
                 .map_err(|e| err(line, None, &key, format!("invalid glob: {}", e.kind())))?
                 .compile_matcher();
             let mut pol = base;
-            if let Some(t) = o.test {
-                pol.test = t;
-            }
-            if let Some(t) = o.threshold {
-                pol.threshold = t;
-            }
-            if let Some(m) = o.min_effect {
-                pol.min_effect = m;
-            }
-            if let Some(c) = o.confidence {
-                pol.confidence = confidence(c, &format!("{key}.confidence"))?;
-            }
+            apply(&mut pol, &o, &key)?;
             cfg.perf.overrides.push((matcher, pol));
         }
         let mut ids: Vec<String> = Vec::new();

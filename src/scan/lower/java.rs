@@ -397,19 +397,13 @@ impl<'s> Lower<'s> {
                 loc: l,
             },
             "binary_expression" => {
-                let op = n
-                    .child_by_field_name("operator")
-                    .map(|o| self.t(o))
-                    .unwrap_or("");
+                let op = super::operator(n, self.src);
                 let a = field(self, "left");
                 let b = field(self, "right");
                 super::binary(op, a, b, l)
             }
             "unary_expression" => {
-                let op = n
-                    .child_by_field_name("operator")
-                    .map(|o| self.t(o))
-                    .unwrap_or("");
+                let op = super::operator(n, self.src);
                 let a = field(self, "operand");
                 if op == "!" { Expr::Not(Box::new(a)) } else { a }
             }

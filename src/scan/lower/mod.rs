@@ -52,6 +52,12 @@ pub fn unquote(s: &str) -> String {
     s.to_string()
 }
 
+/// The text of `n`'s `operator` field ("" when it has none).
+pub fn operator<'s>(n: Node<'_>, src: &'s str) -> &'s str {
+    n.child_by_field_name("operator")
+        .map_or("", |o| text(o, src))
+}
+
 /// A C-family binary operator (Go, Java, JavaScript/TypeScript) applied to `a` and `b`.
 pub fn binary(op: &str, a: Expr, b: Expr, l: Loc) -> Expr {
     match op {
