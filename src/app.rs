@@ -120,7 +120,6 @@ fn options(c: &Common) -> Result<(engine::Options, Vec<(OutputFormat, PathBuf)>)
     if c.uncommitted && c.changed_since.is_none() {
         return Err("--uncommitted goes with --changed-since".into());
     }
-    c.format.ensure_available()?;
     let reports = report_specs(&c.report)?;
     let policy = Policy {
         fail_on: match c.fail_on {
@@ -155,7 +154,6 @@ fn report_specs(specs: &[String]) -> Result<Vec<(OutputFormat, PathBuf)>, String
             })?;
         let fmt = <OutputFormat as clap::ValueEnum>::from_str(fmt, true)
             .map_err(|_| format!("--report: unknown format `{fmt}` (text, json, junit, sarif, github, html, prometheus)"))?;
-        fmt.ensure_available()?;
         reports.push((fmt, PathBuf::from(path)));
     }
     Ok(reports)
@@ -163,7 +161,6 @@ fn report_specs(specs: &[String]) -> Result<Vec<(OutputFormat, PathBuf)>, String
 
 fn merge(args: crate::cli::MergeArgs) -> Result<i32, String> {
     let cwd = cwd()?;
-    args.format.ensure_available()?;
     let extra = report_specs(&args.report)?;
     let mut reports = Vec::new();
     for p in &args.reports {
@@ -293,6 +290,7 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         let moves = status_changes(&ws, &changes);
         let mut report = engine::run_with_moves(&ws, &moves, &opts);
         report.changed = changes.files;
+        add_history(&mut report, &ws, c, &extra);
         return emit(&report, c, &extra, &cwd);
     }
     let mut report = engine::run(&ws, &Mode::Check, &opts);
@@ -304,7 +302,15 @@ fn check(args: CheckArgs) -> Result<i32, String> {
             config: config_identity(&ws),
         });
     }
+    add_history(&mut report, &ws, c, &extra);
     emit(&report, c, &extra, &cwd)
+}
+
+/// The HTML dashboard draws the score's trend from the history watch mode keeps.
+fn add_history(report: &mut Report, ws: &Workspace, c: &Common, extra: &[(OutputFormat, PathBuf)]) {
+    if c.format == OutputFormat::Html || extra.iter().any(|(f, _)| *f == OutputFormat::Html) {
+        report.history = crate::score::read_history(&ws.root.join(crate::score::HISTORY_FILE));
+    }
 }
 
 /// A hash of the configuration file in effect ("default" without one).
@@ -479,7 +485,9 @@ fn list_checks(config_file: Option<&Path>) -> Result<i32, String> {
 }
 
 fn explain(id: &str) -> Result<i32, String> {
-    let text = if let Some(c) = checks::find(id) {
+    let text = if id == "compliance-score" {
+        crate::score::EXPLANATION.to_string()
+    } else if let Some(c) = checks::find(id) {
         let mut t = format!(
             "{} — {}\nDefault level: {}\n\n{}\n",
             c.id(),

@@ -55,8 +55,16 @@ pub fn run_checks(ws: &Workspace, mode: &Mode, opts: &Options, all: &[&dyn Check
                 .is_none_or(|o| o.iter().any(|id| id == c.id()))
         })
         .collect();
+    let raw = run_raw(ws, mode, &selected);
+    finish(ws, mode, opts, raw, started)
+}
+
+/// Runs `checks` in parallel: one report each, in order, before suppressions, baseline and
+/// statuses are applied (see [`finish`]). Watch mode keeps these and re-runs only the checks
+/// a change affects.
+pub fn run_raw(ws: &Workspace, mode: &Mode, selected: &[&dyn Check]) -> Vec<CheckReport> {
     let cx = Context { ws, mode };
-    let results: Vec<CheckReport> = std::thread::scope(|scope| {
+    std::thread::scope(|scope| {
         let handles: Vec<_> = selected
             .iter()
             .map(|&check| {
@@ -66,14 +74,24 @@ pub fn run_checks(ws: &Workspace, mode: &Mode, opts: &Options, all: &[&dyn Check
             .collect();
         handles
             .into_iter()
-            .zip(&selected)
+            .zip(selected)
             .map(|(h, c)| {
                 h.join()
                     .unwrap_or_else(|_| failed(*c, "the check's thread panicked".into(), 0.0))
             })
             .collect()
-    });
-    let mut reports = results;
+    })
+}
+
+/// Turns raw check reports into the run's report: repeat numbering, suppressions, the
+/// baseline, statuses, verdict.
+pub fn finish(
+    ws: &Workspace,
+    mode: &Mode,
+    opts: &Options,
+    mut reports: Vec<CheckReport>,
+    started: Instant,
+) -> Report {
     number_repeats(&mut reports);
     let mut meta = apply_suppressions(ws, mode, &mut reports);
     if let Some(b) = &opts.baseline {

@@ -20,5 +20,6 @@ pub mod merge;
 pub mod perf;
 pub mod report;
 pub mod scan;
+pub mod score;
 pub mod suppress;
 pub mod workspace;

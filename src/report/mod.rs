@@ -4,8 +4,10 @@
 //! per file and see only a `&Report`; the exit code is derived from the report here, once.
 
 pub mod github;
+pub mod html;
 pub mod json;
 pub mod junit;
+pub mod prometheus;
 pub mod sarif;
 pub mod text;
 
@@ -132,6 +134,9 @@ pub struct Report {
     /// ran on, so `qgate merge` can check the shards belong together.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardInfo>,
+    /// The compliance score's history, for the HTML trend chart (not part of the schema).
+    #[serde(skip)]
+    pub history: Vec<crate::score::HistoryPoint>,
 }
 
 /// The shard a report covers.
@@ -196,6 +201,7 @@ impl Report {
             checks,
             changed: Vec::new(),
             shard: None,
+            history: Vec::new(),
         };
         r.decide(policy);
         r
@@ -247,7 +253,7 @@ pub struct Counts {
     pub suppressed: usize,
 }
 
-/// Output formats of the contract; those not built yet say so.
+/// Output formats of the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
     Text,
@@ -271,22 +277,6 @@ impl OutputFormat {
             OutputFormat::Prometheus => "prometheus",
         }
     }
-
-    /// `Err` with a message for formats this version cannot write yet.
-    pub fn ensure_available(self) -> Result<(), String> {
-        match self {
-            OutputFormat::Text
-            | OutputFormat::Json
-            | OutputFormat::Junit
-            | OutputFormat::Sarif
-            | OutputFormat::Github => Ok(()),
-            other => Err(format!(
-                "output format `{}` is not available yet in qgate {}; use text, json, junit, sarif or github",
-                other.name(),
-                env!("CARGO_PKG_VERSION")
-            )),
-        }
-    }
 }
 
 /// How the text emitter renders.
@@ -308,8 +298,7 @@ pub fn emit(
         OutputFormat::Junit => junit::write(report, w),
         OutputFormat::Sarif => sarif::write(report, w),
         OutputFormat::Github => github::write(report, w),
-        other => Err(io::Error::other(
-            other.ensure_available().err().unwrap_or_default(),
-        )),
+        OutputFormat::Html => html::write(report, &report.history, w),
+        OutputFormat::Prometheus => prometheus::write(report, w),
     }
 }
