@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use crate::checks::{self, Mode, Move};
 use crate::cli::{
-    BaselineCommand, CheckArgs, Cli, Color, Command, Common, FailOn, HooksCommand, PerfCommand,
-    TransitionArgs,
+    AuditCommand, BaselineCommand, CheckArgs, Cli, Color, Command, Common, FailOn, HooksCommand,
+    PerfCommand, TransitionArgs,
 };
 use crate::config::{self, Config};
 use crate::engine;
@@ -55,7 +55,10 @@ fn dispatch(cli: Cli) -> Result<i32, String> {
             }
             Ok(0)
         }
-        Command::Watch(_) => not_yet("watch"),
+        Command::Watch(args) => crate::watch::run(args),
+        Command::Audit {
+            command: AuditCommand::Verify { config, file },
+        } => audit_verify(config.as_deref(), file.as_deref()),
         Command::Perf {
             command:
                 PerfCommand::Record {
@@ -71,32 +74,31 @@ fn dispatch(cli: Cli) -> Result<i32, String> {
     }
 }
 
-fn not_yet(what: &str) -> Result<i32, String> {
-    Err(format!(
-        "`qgate {what}` is not available yet in qgate {}",
-        env!("CARGO_PKG_VERSION")
-    ))
-}
-
 fn cwd() -> Result<PathBuf, String> {
     std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))
+}
+
+/// `--checks`: every id must name a built-in check or one from the config.
+pub(crate) fn validate_check_ids(config: &Config, ids: &[String]) -> Result<(), String> {
+    let (builtin, user) = checks::all(config);
+    let known: Vec<&str> = builtin
+        .iter()
+        .map(|c| c.id())
+        .chain(user.iter().map(|c| c.id()))
+        .collect();
+    match ids.iter().find(|id| !known.contains(&id.as_str())) {
+        Some(bad) => Err(format!(
+            "unknown check `{bad}`; known checks: {}",
+            known.join(", ")
+        )),
+        None => Ok(()),
+    }
 }
 
 fn workspace_for(cwd: &Path, c: &Common) -> Result<Workspace, String> {
     let mut ws = workspace(cwd, c.config.as_deref())?;
     if let Some(ids) = &c.checks {
-        let (builtin, user) = checks::all(&ws.config);
-        let known: Vec<&str> = builtin
-            .iter()
-            .map(|c| c.id())
-            .chain(user.iter().map(|c| c.id()))
-            .collect();
-        if let Some(bad) = ids.iter().find(|id| !known.contains(&id.as_str())) {
-            return Err(format!(
-                "unknown check `{bad}`; known checks: {}",
-                known.join(", ")
-            ));
-        }
+        validate_check_ids(&ws.config, ids)?;
     }
     if c.no_cache {
         ws.cache_dir = None;
@@ -105,7 +107,7 @@ fn workspace_for(cwd: &Path, c: &Common) -> Result<Workspace, String> {
     Ok(ws)
 }
 
-fn workspace(cwd: &Path, config_file: Option<&Path>) -> Result<Workspace, String> {
+pub(crate) fn workspace(cwd: &Path, config_file: Option<&Path>) -> Result<Workspace, String> {
     let root = Workspace::discover_root(cwd);
     let explicit = config_file.map(|p| cwd.join(p));
     let config = Config::discover(&root, explicit.as_deref()).map_err(|e| e.to_string())?;
@@ -431,6 +433,25 @@ fn transition(args: TransitionArgs) -> Result<i32, String> {
     let noop = mv.is_noop(board);
     let report = engine::run(&ws, &Mode::Transition(mv.clone()), &opts);
     let task = &board.tasks[index];
+    let will_apply = args.apply && report.verdict == Verdict::Pass && !noop;
+    if let Some(log) = crate::audit::path_of(&ws.root, &ws.config) {
+        let from = task.status.as_ref().map(|s| s.raw.clone());
+        let entry = crate::audit::transition_entry(
+            &ws.root,
+            task,
+            from,
+            args.to.trim(),
+            &report,
+            will_apply,
+        );
+        if let Err(e) = crate::audit::append(&log, "transition", entry) {
+            // An unrecorded move is not made; a dry run only warns.
+            if will_apply {
+                return Err(format!("{e}; the move was not applied"));
+            }
+            eprintln!("qgate: warning: {e}");
+        }
+    }
     let mut outcome = None;
     if args.apply {
         outcome = Some(if report.verdict != Verdict::Pass {
@@ -460,6 +481,40 @@ fn transition(args: TransitionArgs) -> Result<i32, String> {
         eprintln!("qgate: {msg}");
     }
     Ok(code)
+}
+
+fn audit_verify(config_file: Option<&Path>, file: Option<&Path>) -> Result<i32, String> {
+    let cwd = cwd()?;
+    let log = match file {
+        Some(f) => cwd.join(f),
+        None => {
+            let ws = workspace(&cwd, config_file)?;
+            ws.root.join(&ws.config.audit.path)
+        }
+    };
+    if !log.exists() {
+        return Err(format!("{}: no audit log here", log.display()));
+    }
+    let v = crate::audit::verify(&log)?;
+    for p in &v.problems {
+        println!("{p}");
+    }
+    if v.problems.is_empty() {
+        println!(
+            "{}: intact — {} entries, hash chain and head match",
+            log.display(),
+            v.entries
+        );
+        Ok(0)
+    } else {
+        println!(
+            "{}: {} problem(s) in {} entries",
+            log.display(),
+            v.problems.len(),
+            v.entries
+        );
+        Ok(1)
+    }
 }
 
 fn list_checks(config_file: Option<&Path>) -> Result<i32, String> {

@@ -50,8 +50,14 @@ pub enum Command {
         #[command(subcommand)]
         command: HooksCommand,
     },
-    /// File-watch compliance mode (not available yet).
-    Watch(Passthrough),
+    /// File-watch compliance mode: evaluate once, then re-evaluate what each change
+    /// affects; serve metrics, status and a dashboard; log violations as they open and close.
+    Watch(WatchArgs),
+    /// The audit trail of transitions and watch-mode violations: `qgate audit verify`.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Benchmark history: `qgate perf record` appends this run's results.
     Perf {
         #[command(subcommand)]
@@ -115,11 +121,68 @@ pub enum BaselineCommand {
     },
 }
 
-/// Arguments of commands that this version does not have yet.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the audit log's hash chain: exit 0 when intact, 1 when an entry was edited,
+    /// removed, inserted or reordered, or the last one was cut short.
+    Verify {
+        /// Config file (default: qgate.yaml at the repository root, if present).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The log (default: audit.path from the config, .qgate/audit.jsonl).
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
+}
+
 #[derive(Debug, Args)]
-pub struct Passthrough {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    pub rest: Vec<String>,
+#[command(after_help = "Examples:
+  qgate watch --http 127.0.0.1:9464 --events .qgate/events.jsonl
+  qgate watch --dashboard compliance.html --on-violation 'notify-send qgate \"$(jq -r .message)\"'
+
+Endpoints with --http: /metrics (Prometheus), /health, /ready (503 until the first
+evaluation), /api/status (the JSON report), / (the dashboard).")]
+pub struct WatchArgs {
+    /// Config file (default: qgate.yaml at the repository root, if present). Edits to it
+    /// are reloaded; an invalid edit keeps the last good config and reports the error.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Serve /metrics, /health, /ready, /api/status and the dashboard on ADDR
+    /// (`9464` alone means 127.0.0.1:9464; port 0 picks a free port).
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<String>,
+    /// Append one JSON line per violation opened or resolved and per score change.
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<PathBuf>,
+    /// Keep this HTML dashboard file up to date.
+    #[arg(long, value_name = "FILE")]
+    pub dashboard: Option<PathBuf>,
+    /// Run CMD (with `sh -c`) for each newly opened blocking violation, the event's JSON on
+    /// its stdin; it runs beside the watcher, never blocking it.
+    #[arg(long, value_name = "CMD")]
+    pub on_violation: Option<String>,
+    /// Kill an --on-violation command that runs longer than this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub on_violation_timeout: f64,
+    /// How long the file system must be quiet before a batch of changes is evaluated
+    /// (milliseconds); a burst such as a branch checkout becomes one evaluation.
+    #[arg(long, value_name = "MS", default_value_t = 10)]
+    pub debounce: u64,
+    /// Run only these checks (comma-separated ids).
+    #[arg(long, value_name = "ID,ID", value_delimiter = ',')]
+    pub checks: Option<Vec<String>>,
+    /// Only findings whose fingerprint is not in this baseline count as violations.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// The lowest severity that blocks (and counts as a blocking violation).
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+    /// Do not run command checks declared in the config.
+    #[arg(long)]
+    pub no_exec: bool,
+    /// Neither read nor write the caches in .qgate/cache.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 #[derive(Debug, Args)]

@@ -81,6 +81,16 @@ struct RawConfig {
     scan: RawScan,
     rules: Option<Vec<RawRule>>,
     commands: Option<Vec<RawCommand>>,
+    #[serde(default)]
+    audit: RawAudit,
+}
+
+/// `audit:`: the hash-chained log of transition decisions and watch-mode violations.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAudit {
+    enabled: Option<bool>,
+    path: Option<String>,
 }
 
 /// A declarative check: a regex that must never (`pattern`) or must always (`not_pattern`)
@@ -464,6 +474,24 @@ pub struct Config {
     pub scan: ScanConfig,
     pub rules: Vec<RuleConfig>,
     pub commands: Vec<CommandConfig>,
+    pub audit: AuditConfig,
+}
+
+/// Audit trail settings (`audit:`).
+#[derive(Debug, Clone)]
+pub struct AuditConfig {
+    pub enabled: bool,
+    /// Repository-relative path of the log.
+    pub path: String,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig {
+            enabled: true,
+            path: crate::audit::DEFAULT_PATH.into(),
+        }
+    }
 }
 
 impl Config {
@@ -536,6 +564,24 @@ impl Config {
         };
 
         let mut cfg = Config::default();
+        if let Some(on) = raw.audit.enabled {
+            cfg.audit.enabled = on;
+        }
+        if let Some(p) = raw.audit.path {
+            if p.trim().is_empty()
+                || Path::new(&p).is_absolute()
+                || p.split(['/', '\\']).any(|c| c == "..")
+            {
+                let line = kanban::find_key_line(text, Some("audit:"), "path");
+                return Err(err(
+                    line,
+                    None,
+                    "audit.path",
+                    format!("`{p}` must be a path inside the repository, relative to its root"),
+                ));
+            }
+            cfg.audit.path = p;
+        }
         let c = &raw.checks;
         for (id, level) in [
             ("wip-limit", c.wip_limit),

@@ -54,6 +54,14 @@ pub fn atomic_write(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     tmp.as_file().sync_all()?;
     if let Ok(meta) = std::fs::metadata(path) {
         tmp.as_file().set_permissions(meta.permissions())?;
+    } else {
+        // A new file gets the usual mode, not the temporary file's private one.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        }
     }
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())

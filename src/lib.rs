@@ -7,6 +7,7 @@
 //! in one place ([`report::Report::exit_code`]).
 
 pub mod app;
+pub mod audit;
 pub mod baseline;
 pub mod checks;
 pub mod cli;
@@ -22,4 +23,5 @@ pub mod report;
 pub mod scan;
 pub mod score;
 pub mod suppress;
+pub mod watch;
 pub mod workspace;

@@ -41,8 +41,8 @@ How it is computed:
   1. Each check that ran scores 100, minus 10 points for every open error finding and
      3 points for every open warning, never below 0. Notes, suppressed findings and
      baselined findings cost nothing. A check that could not run (status `error`) scores 0:
-     what cannot be checked is not counted as compliant. Skipped and disabled checks are
-     left out.
+     what cannot be checked is not counted as compliant. Skipped and disabled checks, and
+     checks with nothing to judge (no board, no benchmark results), are left out.
   2. Each check carries a risk weight, on OpenSSF Scorecard's scale:
        critical 10    path-traversal, input-validation, p0-security-review
        high     7.5   transition-rules
@@ -73,6 +73,10 @@ pub fn check_score(c: &CheckReport) -> Option<f64> {
     match c.status {
         CheckStatus::Skipped => None,
         CheckStatus::Error => Some(0.0),
+        // Nothing to judge here (no board, no benchmark results): not applicable.
+        _ if !c.findings.is_empty() && c.findings.iter().all(|f| f.code == "nothing-to-check") => {
+            None
+        }
         _ => {
             let cost: f64 = c
                 .active()

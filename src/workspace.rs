@@ -155,6 +155,21 @@ impl Workspace {
         self.scan.get_or_init(|| crate::scan::scan(self))
     }
 
+    /// Takes the source scan out (watch mode updates it and puts it back with `set_scan`).
+    pub fn take_scan(&mut self) -> Option<crate::scan::Scan> {
+        self.scan.take()
+    }
+
+    /// Sets the source scan the scanning checks will use.
+    pub fn set_scan(&mut self, scan: crate::scan::Scan) {
+        self.scan = OnceLock::from(scan);
+    }
+
+    /// Forgets the board: it is read again on next use.
+    pub fn reset_board(&mut self) {
+        self.board = OnceLock::new();
+    }
+
     /// The source scan, if a check already ran it.
     pub fn scan_if_done(&self) -> Option<&crate::scan::Scan> {
         self.scan.get()

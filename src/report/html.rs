@@ -112,7 +112,10 @@ fn trend(points: &[HistoryPoint]) -> String {
         );
         if let Some(c) = coords.last() {
             let (x, y) = c.split_once(',').unwrap_or(("0", "0"));
-            let _ = write!(o, "<circle cx=\"{x}\" cy=\"{y}\" r=\"4\" fill=\"#0969da\"/>");
+            let _ = write!(
+                o,
+                "<circle cx=\"{x}\" cy=\"{y}\" r=\"4\" fill=\"#0969da\"/>"
+            );
         }
     }
     o.push_str("</svg>");
@@ -208,7 +211,10 @@ pub fn render(report: &Report, score: &Score, page: &Page<'_>) -> String {
             c.findings.len() - active,
             c.duration_ms,
             if active > 0 {
-                format!("<span class=\"bar\" style=\"width:{}px\"></span>", (active * 120 / max).max(2))
+                format!(
+                    "<span class=\"bar\" style=\"width:{}px\"></span>",
+                    (active * 120 / max).max(2)
+                )
             } else {
                 String::new()
             },
@@ -283,7 +289,9 @@ pub fn render(report: &Report, score: &Score, page: &Page<'_>) -> String {
         );
     }
     if perf.is_empty() {
-        o.push_str("<tr><td colspan=\"3\" class=\"muted\">no regressions and no benchmark notes</td></tr>");
+        o.push_str(
+            "<tr><td colspan=\"3\" class=\"muted\">no regressions and no benchmark notes</td></tr>",
+        );
     }
     o.push_str("</table></body></html>\n");
     o
@@ -305,7 +313,10 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(esc("<a href='x'>&\"</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;");
+        assert_eq!(
+            esc("<a href='x'>&\"</a>"),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;"
+        );
     }
 
     #[test]

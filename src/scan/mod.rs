@@ -46,6 +46,53 @@ pub struct Scan {
     pub notes: Vec<String>,
 }
 
+impl Scan {
+    /// Replaces (or, with `None`, removes) one file's scan, keeping the files sorted.
+    pub fn update(&mut self, rel: &str, scan: Option<FileScan>) {
+        let prefix = format!("{rel}: ");
+        self.notes.retain(|n| !n.starts_with(&prefix));
+        let at = self.files.binary_search_by(|(p, _)| p.as_str().cmp(rel));
+        match (at, scan) {
+            (Ok(i), Some(s)) => {
+                note_skip(&mut self.notes, rel, &s);
+                self.files[i].1 = s;
+            }
+            (Err(i), Some(s)) => {
+                note_skip(&mut self.notes, rel, &s);
+                self.files.insert(i, (rel.to_string(), s));
+            }
+            (Ok(i), None) => {
+                self.files.remove(i);
+            }
+            (Err(_), None) => {}
+        }
+    }
+
+    /// Whether `rel` is one of the scanned files.
+    pub fn contains(&self, rel: &str) -> bool {
+        self.files
+            .binary_search_by(|(p, _)| p.as_str().cmp(rel))
+            .is_ok()
+    }
+}
+
+fn note_skip(notes: &mut Vec<String>, rel: &str, fs: &FileScan) {
+    if let Some(why) = &fs.skipped {
+        notes.push(format!("{rel}: not scanned: {why}"));
+    }
+}
+
+/// Scans one file of the workspace as the full scan would (unreadable: a skipped file).
+pub fn scan_file(root: &Path, rel: &str, lang: Lang, rules: &Rules) -> FileScan {
+    match read_inside(root, rel) {
+        Ok(bytes) => scan_bytes(lang, &bytes, rules),
+        Err(why) => FileScan {
+            skipped: Some(why),
+            ..FileScan::default()
+        },
+    }
+}
+
 /// Parses `src` as `lang` and returns the flows the rules find.
 pub fn scan_source(lang: Lang, src: &str, pack: &Pack, env_sources: bool) -> (Vec<Flow>, bool) {
     let mut parser = tree_sitter::Parser::new();
@@ -354,9 +401,7 @@ pub fn scan(ws: &Workspace) -> Scan {
     }
     let mut out = Scan::default();
     for (rel, _, _, fs, _) in results {
-        if let Some(why) = &fs.skipped {
-            out.notes.push(format!("{rel}: not scanned: {why}"));
-        }
+        note_skip(&mut out.notes, &rel, &fs);
         out.files.push((rel, fs));
     }
     out
