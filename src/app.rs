@@ -220,7 +220,12 @@ fn emit_as(
     for (fmt, path) in extra {
         let mut buf = Vec::new();
         report::emit(*fmt, report, TextStyle::default(), &mut buf).map_err(|e| e.to_string())?;
-        fsutil::atomic_write(&cwd.join(path), &buf)
+        let target = cwd.join(path);
+        if let Some(dir) = target.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("{}: cannot create its directory: {e}", path.display()))?;
+        }
+        fsutil::atomic_write(&target, &buf)
             .map_err(|e| format!("{}: cannot write report: {e}", path.display()))?;
     }
     // In GitHub Actions, the github format also writes the step summary.

@@ -183,6 +183,9 @@ pub struct WatchArgs {
     /// Neither read nor write the caches in .qgate/cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// Print each batch of changes and what it re-evaluated.
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

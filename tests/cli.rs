@@ -230,9 +230,9 @@ fn exit_zero_checks_selection_and_formats() {
         "{}",
         r.stderr()
     );
-    let r = repo.qgate(&["check", "--format", "html"]);
+    let r = repo.qgate(&["check", "--format", "yaml"]);
     assert_eq!(r.code(), 2);
-    assert!(r.stderr().contains("not available yet"), "{}", r.stderr());
+    assert!(r.stderr().contains("possible values"), "{}", r.stderr());
     let r = repo.qgate(&["check", "--report", "junit"]);
     assert_eq!(r.code(), 2);
     assert!(r.stderr().contains("FORMAT=PATH"), "{}", r.stderr());
@@ -242,11 +242,33 @@ fn exit_zero_checks_selection_and_formats() {
 }
 
 #[test]
-fn commands_of_later_versions_say_so_and_exit_2() {
+fn watch_refuses_bad_options_before_it_starts() {
     let repo = Repo::new();
+    let r = repo.qgate(&["watch", "--http", "nonsense"]);
+    assert_eq!(r.code(), 2, "{}", r.explain());
+    assert!(
+        r.stderr().contains("--http: `nonsense` is not an address"),
+        "{}",
+        r.stderr()
+    );
+    let r = repo.qgate(&["watch", "--on-violation", "true", "--no-exec"]);
+    assert_eq!(r.code(), 2, "{}", r.explain());
+    let r = repo.qgate(&["watch", "--checks", "nope"]);
+    assert_eq!(r.code(), 2, "{}", r.explain());
+    assert!(
+        r.stderr().contains("unknown check `nope`"),
+        "{}",
+        r.stderr()
+    );
+    repo.write("qgate.yaml", "checks: [\n");
     let r = repo.qgate(&["watch"]);
     assert_eq!(r.code(), 2, "{}", r.explain());
-    assert!(r.stderr().contains("not available yet"), "{}", r.stderr());
+    assert!(r.stderr().contains("qgate.yaml"), "{}", r.stderr());
+}
+
+#[test]
+fn unknown_commands_exit_2() {
+    let repo = Repo::new();
     let r = repo.qgate(&["frobnicate"]);
     assert_eq!(r.code(), 2, "usage errors are exit 2");
 }

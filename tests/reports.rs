@@ -299,3 +299,63 @@ print(json.dumps({"suites": suites, "failing": failing, "located": located}))
         );
     }
 }
+
+/// `12.3 ms` → `[ms]` anywhere.
+fn scrub_ms(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let start_ok = i == 0 || !(b[i - 1].is_ascii_digit() || b[i - 1] == b'.');
+        if start_ok && b[i].is_ascii_digit() {
+            let mut j = i;
+            while j < b.len() && (b[j].is_ascii_digit() || b[j] == b'.') {
+                j += 1;
+            }
+            if s[j..].starts_with(" ms") {
+                out.push_str("[ms]");
+                i = j + 3;
+                continue;
+            }
+            out.push_str(&s[i..j]);
+            i = j;
+            continue;
+        }
+        let ch = s[i..].chars().next().unwrap_or(' ');
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+    out
+}
+
+#[test]
+fn prometheus_report_snapshot() {
+    let repo = fixture("backlog");
+    let r = repo.qgate(&["check", "--format", "prometheus"]);
+    assert_eq!(r.code(), 1, "{}", r.explain());
+    let stable: Vec<String> = r
+        .stdout()
+        .lines()
+        .map(|l| {
+            let timed = l.starts_with("qgate_check_duration_seconds")
+                || l.starts_with("qgate_last_evaluation_timestamp_seconds");
+            match (timed && !l.starts_with('#'), l.rsplit_once(' ')) {
+                (true, Some((k, _))) if !k.contains("le=\"+Inf\"") && !k.ends_with("_count") => {
+                    format!("{k} [value]")
+                }
+                _ => l.to_string(),
+            }
+        })
+        .collect();
+    insta::assert_snapshot!("prometheus-backlog", stable.join("\n"));
+}
+
+#[test]
+fn html_report_snapshot() {
+    let repo = fixture("backlog");
+    let r = repo.qgate(&["check", "--format", "html"]);
+    assert_eq!(r.code(), 1, "{}", r.explain());
+    let html = scrub_ms(&r.stdout()).replace(env!("CARGO_PKG_VERSION"), "[VERSION]");
+    // One row per element, so a change reads as a small diff.
+    insta::assert_snapshot!("html-backlog", html.replace("><", ">\n<"));
+}

@@ -135,11 +135,11 @@ impl Classifier {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if name == ".gitignore" || name == ".ignore" {
-            a.full = true;
+        if rel == ".qgate" || rel.starts_with(".qgate/") || name.starts_with(".qgate-") {
             return;
         }
-        if rel == ".qgate" || rel.starts_with(".qgate/") || name.starts_with(".qgate-") {
+        if name == ".gitignore" || name == ".ignore" {
+            a.full = true;
             return;
         }
         if self.board_files.contains(&rel)
@@ -524,6 +524,7 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
             }
         }
         let mut a = Affects::default();
+        let n_events = batch.len();
         for ev in batch {
             match ev {
                 Err(e) => {
@@ -534,6 +535,9 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
                 Ok(ev) => {
                     if matches!(ev.kind, notify::EventKind::Access(_)) {
                         continue;
+                    }
+                    if args.verbose {
+                        eprintln!("qgate: watch: event {:?} {:?}", ev.kind, ev.paths);
                     }
                     for p in &ev.paths {
                         let scan = state.ws.scan_if_done();
@@ -564,7 +568,20 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
             }
         }
         let kind = if a.full { "full" } else { "incremental" };
-        if let Some(report) = state.incremental(&a) {
+        let t = Instant::now();
+        let report = state.incremental(&a);
+        if args.verbose {
+            eprintln!(
+                "qgate: watch: {n_events} event(s) → {kind}: {} source file(s){}{}{}{}, {:.1} ms",
+                a.sources.len(),
+                if a.board { ", board" } else { "" },
+                if a.perf { ", perf" } else { "" },
+                if a.git { ", git" } else { "" },
+                if a.other { ", other files" } else { "" },
+                t.elapsed().as_secs_f64() * 1000.0
+            );
+        }
+        if let Some(report) = report {
             out.publish(report, Some(first_at), kind);
         }
     }
@@ -631,6 +648,7 @@ mod tests {
         assert!(affects(&c, ".gitignore").full);
         assert!(affects(&c, "events.jsonl").is_empty(), "own output");
         assert!(affects(&c, ".qgate/cache/scan.bin").is_empty());
+        assert!(affects(&c, ".qgate/cache/.gitignore").is_empty());
         assert!(affects(&c, ".qgate/perf-history.json").perf);
         assert!(affects(&c, "data.csv").other);
     }

@@ -243,7 +243,11 @@ impl Outputs {
                 subtitle: self.root.display().to_string(),
             };
             let html = crate::report::html::render(&report, &sc, &page);
-            if let Err(e) = crate::fsutil::atomic_write(path, html.as_bytes()) {
+            let written = path
+                .parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|()| crate::fsutil::atomic_write(path, html.as_bytes()));
+            if let Err(e) = written {
                 eprintln!("qgate: watch: {}: {e}", path.display());
             }
         }

@@ -391,3 +391,37 @@ pub fn python_module(module: &str) -> bool {
     }
     ok
 }
+
+/// Whether `program args` runs and succeeds; in CI a missing tool fails the test.
+pub fn tool(program: &str, args: &[&str], install_hint: &str) -> bool {
+    let ok = std::process::Command::new(program)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok && std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("`{program}` is required in CI ({install_hint} in .ci/run)");
+    }
+    if !ok {
+        eprintln!("skipped: `{program}` is not installed ({install_hint})");
+    }
+    ok
+}
+
+/// Headless Chromium's flags for this closed network (no background connections).
+pub const CHROMIUM_FLAGS: [&str; 8] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
+
+/// The Chromium binary, if installed (in CI its absence fails the test).
+pub fn chromium() -> Option<&'static str> {
+    tool("chromium", &["--version"], "apt-get install -y chromium").then_some("chromium")
+}
