@@ -10,6 +10,7 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -62,7 +63,7 @@ def main():
             with open(rng.choice(files), "w") as f:
                 f.write(rng.choice([SAFE, VULN]))
             ops["save"] += 1
-        elif r < 0.55 or not files:
+        elif (r < 0.55 and len(files) < 400) or not files:
             n += 1
             p = os.path.join(churn_dir, f"d{n % 13}", f"c{n}.py")
             os.makedirs(os.path.dirname(p), exist_ok=True)
@@ -92,13 +93,16 @@ def main():
             os.rename(tmp, t)  # an editor's atomic save
             ops["move"] += 1
         else:
-            for _ in range(200):
-                n += 1
-                p = os.path.join(churn_dir, f"burst{n % 5}", f"b{n}.py")
-                os.makedirs(os.path.dirname(p), exist_ok=True)
-                with open(p, "w") as f:
-                    f.write(rng.choice([SAFE, SAFE, SAFE, VULN]))
-                files.append(p)
+            # A checkout and back: 200 files appear in a new tree, or the tree goes.
+            burst = os.path.join(repo, "burst")
+            if os.path.isdir(burst):
+                shutil.rmtree(burst)
+            else:
+                for k in range(200):
+                    p = os.path.join(burst, f"d{k % 5}", f"b{k}.py")
+                    os.makedirs(os.path.dirname(p), exist_ok=True)
+                    with open(p, "w") as f:
+                        f.write(rng.choice([SAFE, SAFE, SAFE, VULN]))
             ops["burst"] += 1
         time.sleep(rng.uniform(0.005, 0.06))
         if time.time() >= next_sample:
@@ -128,6 +132,7 @@ def main():
     watch_open = open_set(st)
     print(f"ran {seconds:.0f} s: {sum(ops.values())} operations {ops}, {st['evaluations']} evaluations")
     print(f"rss KiB: start {rss[0][1]}, after 10 s {rss[1][1] if len(rss) > 1 else '-'}, end {rss[-1][1]}, max {max(r for _, r in rss)}")
+    print("rss KiB every minute: " + " ".join(str(r) for t, r in rss if int(t) % 60 < 10))
     print(f"open violations: watch {len(watch_open)}, qgate check {len(open_set(check))}, events replayed {len(replay)}")
     ok = watch_open == open_set(check) and replay == watch_open
     print(f"final state equals qgate check and the events: {ok}")

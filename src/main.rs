@@ -9,6 +9,19 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // tree-sitter's C core allocates a node per token; give it mimalloc too (its libc malloc
+    // showed ~6% of a cold scan in `perf`).
+    // SAFETY: the four functions are one allocator family, never return null for non-zero
+    // sizes, align like malloc, and this runs before any tree-sitter object exists, on the
+    // only thread there is.
+    unsafe {
+        tree_sitter::set_allocator(Some(tree_sitter::Allocator {
+            malloc: libmimalloc_sys::mi_malloc,
+            calloc: libmimalloc_sys::mi_calloc,
+            realloc: libmimalloc_sys::mi_realloc,
+            free: libmimalloc_sys::mi_free,
+        }));
+    }
     let cli = qgate::cli::Cli::parse();
     let code = qgate::app::run(cli);
     ExitCode::from(u8::try_from(code).unwrap_or(2))

@@ -224,7 +224,11 @@ pub fn scan_bytes(lang: Lang, bytes: &[u8], rules: &Rules) -> FileScan {
     }
     // Invalid UTF-8 is replaced, not refused: what can be read is scanned.
     let text = String::from_utf8_lossy(bytes);
-    if !rules.may_have_flow(lang, bytes) {
+    // Sink names and source words in comments do not count.
+    if !rules.may_have_flow(lang, bytes)
+        || (lang != Lang::Python
+            && !rules.may_have_flow(lang, slice::c_like_code(&text).as_bytes()))
+    {
         return FileScan {
             directives: crate::suppress::parse(&text),
             ..FileScan::default()
