@@ -235,19 +235,21 @@ pub fn scan_bytes(lang: Lang, bytes: &[u8], rules: &Rules) -> FileScan {
         };
     }
     let pack = rules.pack(lang);
-    let (flows, partial) = match lang {
-        // Parse only the functions that can hold a flow; the whole file if the slice does not
-        // parse cleanly.
-        Lang::Python => {
-            match slice::python(&text, |chunk| rules.may_have_flow(lang, chunk.as_bytes())) {
-                Some(sliced) => match scan_source(lang, &sliced, pack, rules.env_sources) {
-                    (flows, false) => (flows, false),
-                    (_, true) => scan_source(lang, &text, pack, rules.env_sources),
-                },
-                None => scan_source(lang, &text, pack, rules.env_sources),
-            }
-        }
-        _ => scan_source(lang, &text, pack, rules.env_sources),
+    // Parse only the functions that can hold a flow; the whole file if the slice does not
+    // parse cleanly.
+    let words = |chunk: &str| rules.may_have_flow(lang, chunk.as_bytes());
+    let sliced = match lang {
+        Lang::Python => slice::python(&text, words),
+        // JSX's text makes quotes and braces ambiguous to a lexer: .tsx files are not sliced.
+        Lang::JavaScript | Lang::TypeScript => slice::javascript(&text, words),
+        _ => None,
+    };
+    let (flows, partial) = match sliced {
+        Some(sliced) => match scan_source(lang, &sliced, pack, rules.env_sources) {
+            (flows, false) => (flows, false),
+            (_, true) => scan_source(lang, &text, pack, rules.env_sources),
+        },
+        None => scan_source(lang, &text, pack, rules.env_sources),
     };
     FileScan {
         flows,

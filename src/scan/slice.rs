@@ -83,6 +83,207 @@ pub fn c_like_code(text: &str) -> String {
     out
 }
 
+/// JavaScript/TypeScript slicing: the body of every function whose text lacks a source word
+/// or a sink name is blanked (spaces; newlines and so positions kept), functions nested in
+/// it with it. Module-level code and candidate functions stay whole. A body is a `{` right
+/// after a parameter list's `)` on the same line (not `if (…)`, `for (…)`, `while (…)`,
+/// `switch (…)`, `catch (…)`, `with (…)`), or after `=>`. Strings, template literals,
+/// comments and regular expressions are skipped by a small lexer; when it loses track (a
+/// brace that does not match), nothing is blanked, and the caller parses the whole file
+/// when the slice does not parse cleanly. `None`: nothing to blank.
+pub fn javascript(text: &str, has_flow_words: impl Fn(&str) -> bool) -> Option<String> {
+    let b = text.as_bytes();
+    let mut blank: Vec<(usize, usize)> = Vec::new();
+    // Open braces: (position, is a function body).
+    let mut braces: Vec<(usize, bool)> = Vec::new();
+    // Open parentheses, and where each closed one opened.
+    let mut parens: Vec<usize> = Vec::new();
+    let mut last_close_paren: Option<(usize, usize)> = None;
+    // Template literals: the brace depth at which each `${` opened.
+    let mut templates: Vec<usize> = Vec::new();
+    // The last significant byte before the current position, for regex-or-division.
+    let mut prev: u8 = b';';
+    let mut prev_word_end = 0usize;
+    let mut i = 0;
+    let n = b.len();
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$';
+    let word_before = |end: usize| -> &str {
+        let mut s = end;
+        while s > 0 && ident(b[s - 1]) {
+            s -= 1;
+        }
+        &text[s..end]
+    };
+    // Skips a string or template body from `i` (just after the opening quote); returns the
+    // index after it, or where a `${` opens (then `Err`).
+    while i < n {
+        let c = b[i];
+        match c {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < n && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < n && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 2;
+                continue;
+            }
+            b'/' => {
+                let w = word_before(prev_word_end);
+                let regex = b"(,=:[!&|?{};~+-*%<>^".contains(&prev)
+                    || (ident(prev)
+                        && matches!(
+                            w,
+                            "return"
+                                | "typeof"
+                                | "case"
+                                | "do"
+                                | "else"
+                                | "in"
+                                | "of"
+                                | "new"
+                                | "delete"
+                                | "void"
+                                | "throw"
+                                | "yield"
+                                | "await"
+                        ));
+                if regex {
+                    i += 1;
+                    let mut class = false;
+                    while i < n && b[i] != b'\n' {
+                        match b[i] {
+                            b'\\' => i += 1,
+                            b'[' => class = true,
+                            b']' => class = false,
+                            b'/' if !class => break,
+                            _ => {}
+                        }
+                        i += 1;
+                    }
+                    i += 1;
+                    prev = b'a';
+                    prev_word_end = 0;
+                    continue;
+                }
+            }
+            b'\'' | b'"' => {
+                i += 1;
+                while i < n && b[i] != c && b[i] != b'\n' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                i += 1;
+                prev = b'"';
+                continue;
+            }
+            b'`' => {
+                i += 1;
+                if template_body(b, &mut i) {
+                    // `${`: code until its matching `}`.
+                    templates.push(braces.len());
+                    braces.push((i - 1, false));
+                }
+                prev = b'`';
+                continue;
+            }
+            b'(' => parens.push(i),
+            b')' => {
+                let Some(open) = parens.pop() else {
+                    return None;
+                };
+                last_close_paren = Some((open, i));
+            }
+            b'{' => {
+                let before = text[..i].trim_end_matches([' ', '\t']);
+                let body = if before.ends_with("=>") {
+                    true
+                } else if before.ends_with(')') {
+                    let close = before.len() - 1;
+                    match last_close_paren {
+                        Some((open, at)) if at == close => {
+                            let head = text[..open].trim_end_matches([' ', '\t']);
+                            !matches!(
+                                word_before(head.len()),
+                                "if" | "for" | "while" | "switch" | "catch" | "with" | "await"
+                            )
+                        }
+                        _ => false,
+                    }
+                } else {
+                    false
+                };
+                braces.push((i, body));
+            }
+            b'}' => {
+                let Some((open, body)) = braces.pop() else {
+                    return None;
+                };
+                if templates.last() == Some(&braces.len()) {
+                    // The end of a `${…}`: back into the template.
+                    templates.pop();
+                    i += 1;
+                    if template_body(b, &mut i) {
+                        templates.push(braces.len());
+                        braces.push((i - 1, false));
+                    }
+                    prev = b'`';
+                    continue;
+                }
+                if body && !has_flow_words(&text[open + 1..i]) {
+                    blank.push((open + 1, i));
+                }
+            }
+            _ => {}
+        }
+        if !c.is_ascii_whitespace() {
+            prev = c;
+            if ident(c) {
+                prev_word_end = i + 1;
+            }
+        }
+        i += 1;
+    }
+    if blank.is_empty() || !braces.is_empty() || !parens.is_empty() {
+        return None;
+    }
+    let mut out = b.to_vec();
+    for (from, to) in blank {
+        for x in &mut out[from..to] {
+            if *x != b'\n' {
+                *x = b' ';
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Moves `i` past a template literal's text; `true` when it stopped just after a `${`.
+fn template_body(b: &[u8], i: &mut usize) -> bool {
+    while *i < b.len() {
+        match b[*i] {
+            b'\\' => *i += 2,
+            b'`' => {
+                *i += 1;
+                return false;
+            }
+            b'$' if b.get(*i + 1) == Some(&b'{') => {
+                *i += 2;
+                return true;
+            }
+            _ => *i += 1,
+        }
+    }
+    false
+}
+
 /// `lines[range]` with prose lines emptied, for word checks.
 fn code_of(lines: &[&str], prose: &[bool], range: std::ops::Range<usize>) -> String {
     lines[range.clone()]
@@ -205,6 +406,37 @@ mod tests {
         ));
         assert!(!out.contains("helper") && !out.contains("other"));
         assert!(out.starts_with("import os\nfrom x import (\n    a,\n)"));
+    }
+
+    fn js_words(t: &str) -> bool {
+        t.contains("req.") && t.contains("readFile")
+    }
+
+    #[test]
+    fn javascript_blanks_only_function_bodies_without_a_flow() {
+        let src = "const fs = require('fs');\nfunction helper(a) {\n  return a + '}' + `${a}}` + /}/.source;\n}\napp.get('/x', (req, res) => {\n  if (req.query.a) {\n    fs.readFile(req.query.a);\n  }\n});\nclass C {\n  m(x) { return x * 2; }\n  n(req) { return fs.readFile(req.body); }\n}\n";
+        let out = super::javascript(src, js_words).expect("something blanked");
+        assert_eq!(out.len(), src.len());
+        assert_eq!(out.split('\n').count(), src.split('\n').count());
+        assert!(!out.contains("return a"), "helper's body is blanked: {out}");
+        assert!(out.contains("function helper(a) {"));
+        assert!(out.contains("  if (req.query.a) {\n    fs.readFile(req.query.a);\n  }"));
+        assert!(!out.contains("x * 2"));
+        assert!(out.contains("n(req) { return fs.readFile(req.body); }"));
+        assert!(out.starts_with("const fs = require('fs');"));
+    }
+
+    #[test]
+    fn javascript_control_blocks_and_unbalanced_text_are_left_alone() {
+        // An `if` block inside a candidate is never blanked on its own.
+        let src = "function f(req) {\n  if (ok(x)) {\n    y = 1;\n  }\n  for (const a of b) {\n    z();\n  }\n  fs.readFile(req.query.p);\n}\n";
+        assert!(super::javascript(src, js_words).is_none());
+        assert!(super::javascript("function f() {\n  return 1;\n", js_words).is_none());
+        // A `${}` inside a template keeps the braces balanced.
+        let t =
+            "function g() { return `a${ {x: 1}.x }b`; }\nfunction h(req) { fs.readFile(req.q); }\n";
+        let out = super::javascript(t, js_words).expect("g blanked");
+        assert!(!out.contains("x: 1") && out.contains("fs.readFile(req.q)"));
     }
 
     #[test]
