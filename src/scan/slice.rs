@@ -196,9 +196,7 @@ pub fn javascript(text: &str, has_flow_words: impl Fn(&str) -> bool) -> Option<S
             }
             b'(' => parens.push(i),
             b')' => {
-                let Some(open) = parens.pop() else {
-                    return None;
-                };
+                let open = parens.pop()?;
                 last_close_paren = Some((open, i));
             }
             b'{' => {
@@ -223,9 +221,7 @@ pub fn javascript(text: &str, has_flow_words: impl Fn(&str) -> bool) -> Option<S
                 braces.push((i, body));
             }
             b'}' => {
-                let Some((open, body)) = braces.pop() else {
-                    return None;
-                };
+                let (open, body) = braces.pop()?;
                 if templates.last() == Some(&braces.len()) {
                     // The end of a `${…}`: back into the template.
                     templates.pop();
