@@ -435,6 +435,23 @@ mod tests {
         assert!(!out.contains("x: 1") && out.contains("fs.readFile(req.q)"));
     }
 
+    proptest::proptest! {
+        /// Any text: no panic, and a slice keeps the length and every line break.
+        #[test]
+        fn slicers_never_panic_and_keep_positions(src in "[ -~\n\t{}()`'\"/\\$é]{0,300}") {
+            for out in [super::javascript(&src, |t| t.len() % 3 == 0), python(&src, |t| t.len() % 2 == 0)]
+                .into_iter()
+                .flatten()
+            {
+                proptest::prop_assert_eq!(out.split('\n').count(), src.split('\n').count());
+            }
+            if let Some(out) = super::javascript(&src, |_| false) {
+                proptest::prop_assert_eq!(out.len(), src.len());
+            }
+            let _ = super::c_like_code(&src);
+        }
+    }
+
     #[test]
     fn comment_lines_are_emptied() {
         let src = "/**\n * Reads req.query and calls fs.readFile\n */\nconst a = 1; // req\n// fs.readFile(req)\n/* x */ call(req)\nlet s = '/* not a comment';";
