@@ -33,7 +33,7 @@ pub enum Command {
     Checks(ConfigArg),
     /// Explain a check or a finding code: what, why, example, how to fix or suppress.
     Explain {
-        /// A check id (`wip-limit`) or a finding code (`p0-missing-plan`).
+        /// A check id (`wip-limit`), a finding code (`p0-missing-plan`), or `compliance-score`.
         id: String,
     },
     /// Write a commented qgate.yaml with every option at its default.

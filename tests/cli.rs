@@ -297,3 +297,22 @@ fn transition_needs_a_board() {
         r.stderr()
     );
 }
+
+#[test]
+fn explain_teaches_the_compliance_score() {
+    let repo = Repo::new();
+    let r = repo.qgate(&["explain", "compliance-score"]);
+    assert_eq!(r.code(), 0, "{}", r.explain());
+    for needle in [
+        "risk weight",
+        "10 points for every open error",
+        "security",
+        "weighted mean",
+    ] {
+        assert!(
+            r.stdout().contains(needle),
+            "missing `{needle}`:\n{}",
+            r.stdout()
+        );
+    }
+}

@@ -374,6 +374,39 @@ impl State {
         ))
     }
 
+    /// What a batch of watcher events affects. An error or an overflow (the kernel dropped
+    /// events) means everything.
+    fn affects(&self, batch: Vec<notify::Result<notify::Event>>, verbose: bool) -> Affects {
+        let mut a = Affects::default();
+        let scan = self.ws.scan_if_done();
+        let known = |rel: &str| scan.is_some_and(|s| s.contains(rel));
+        for ev in batch {
+            match ev {
+                Err(e) => {
+                    eprintln!("qgate: watch: watcher error ({e}); evaluating everything again");
+                    a.full = true;
+                }
+                Ok(ev) if ev.need_rescan() => {
+                    eprintln!("qgate: watch: the watcher lost events; evaluating everything again");
+                    a.full = true;
+                }
+                Ok(ev) => {
+                    if matches!(ev.kind, notify::EventKind::Access(_)) {
+                        continue;
+                    }
+                    if verbose {
+                        eprintln!("qgate: watch: event {:?} {:?}", ev.kind, ev.paths);
+                    }
+                    for p in &ev.paths {
+                        self.classifier
+                            .classify(p, &self.ws.exclude, &known, &mut a);
+                    }
+                }
+            }
+        }
+        a
+    }
+
     /// Reloads the config; on success the next evaluation is a full one.
     fn reload_config(&mut self) -> Result<(), String> {
         let config = Config::discover(&self.root, self.explicit_config.as_deref())
@@ -523,32 +556,8 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
                 }
             }
         }
-        let mut a = Affects::default();
         let n_events = batch.len();
-        for ev in batch {
-            match ev {
-                Err(e) => {
-                    eprintln!("qgate: watch: watcher error ({e}); evaluating everything again");
-                    a.full = true;
-                }
-                Ok(ev) if ev.need_rescan() => a.full = true,
-                Ok(ev) => {
-                    if matches!(ev.kind, notify::EventKind::Access(_)) {
-                        continue;
-                    }
-                    if args.verbose {
-                        eprintln!("qgate: watch: event {:?} {:?}", ev.kind, ev.paths);
-                    }
-                    for p in &ev.paths {
-                        let scan = state.ws.scan_if_done();
-                        let known = |rel: &str| scan.is_some_and(|s| s.contains(rel));
-                        state
-                            .classifier
-                            .classify(p, &state.ws.exclude, &known, &mut a);
-                    }
-                }
-            }
-        }
+        let mut a = state.affects(batch, args.verbose);
         if a.is_empty() {
             continue;
         }
@@ -619,6 +628,30 @@ mod tests {
         let mut a = Affects::default();
         c.classify(&c.root.join(rel), &Default::default(), &|_| false, &mut a);
         a
+    }
+
+    #[test]
+    fn an_overflow_or_a_watcher_error_means_everything() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().canonicalize().unwrap();
+        let state = State::new(
+            &root,
+            None,
+            Config::default(),
+            engine::Options::default(),
+            true,
+            false,
+            Vec::new(),
+        )
+        .unwrap();
+        let overflow =
+            notify::Event::new(notify::EventKind::Other).set_flag(notify::event::Flag::Rescan);
+        assert!(state.affects(vec![Ok(overflow)], false).full);
+        let err = notify::Error::generic("queue overflow");
+        assert!(state.affects(vec![Err(err)], false).full);
+        let access = notify::Event::new(notify::EventKind::Access(notify::event::AccessKind::Any))
+            .add_path(root.join("a.py"));
+        assert!(state.affects(vec![Ok(access)], false).is_empty());
     }
 
     #[test]
