@@ -14,10 +14,6 @@ trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 python3 bench/gen_board.py "$work/repo" 200 --format promethean >/dev/null
 python3 bench/gen_sources.py "$work/repo" 2000
 cd "$work/repo"
-"$bin" watch --http 127.0.0.1:0 --events "$work/events.jsonl" 2>"$work/watch.err" &
-pid=$!
-for _ in $(seq 600); do grep -q watching "$work/watch.err" 2>/dev/null && break; sleep 0.1; done
-grep -q watching "$work/watch.err" || { cat "$work/watch.err"; exit 1; }
-addr="$(grep -o 'http://[0-9.:]*' "$work/watch.err" | head -1 | sed 's|http://||')"
+source "$OLDPWD/bench/start_watch.sh"
 python3 "$OLDPWD/bench/soak.py" "$work/repo" "$addr" "$work/events.jsonl" "$bin" "$pid" "$secs"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"

@@ -16,11 +16,7 @@ python3 bench/gen_board.py "$work/repo" 1000 --format promethean >/dev/null
 python3 bench/gen_sources.py "$work/repo" 9000
 echo "== $(cd "$work/repo" && git ls-files --others --cached --exclude-standard | wc -l) files"
 cd "$work/repo"
-"$bin" watch --http 127.0.0.1:0 --events "$work/events.jsonl" 2>"$work/watch.err" &
-pid=$!
-for _ in $(seq 600); do grep -q watching "$work/watch.err" 2>/dev/null && break; sleep 0.1; done
-grep -q watching "$work/watch.err" || { cat "$work/watch.err"; exit 1; }
-addr="$(grep -o 'http://[0-9.:]*' "$work/watch.err" | head -1 | sed 's|http://||')"
+source "$OLDPWD/bench/start_watch.sh"
 grep -m1 watching "$work/watch.err"
 python3 "$OLDPWD/bench/watch_latency.py" "$work/repo" "$addr" "$work/events.jsonl" "$bin" "$saves"
 echo "rss: $(ps -o rss= -p "$pid" | xargs) KiB"

@@ -5,14 +5,14 @@ use std::path::{Path, PathBuf};
 
 use crate::checks::{self, Mode, Move};
 use crate::cli::{
-    AuditCommand, BaselineCommand, CheckArgs, Cli, Color, Command, Common, FailOn, HooksCommand,
+    AuditCommand, BaselineCommand, CheckArgs, Cli, Color, Command, Common, HooksCommand,
     PerfCommand, TransitionArgs,
 };
 use crate::config::{self, Config};
 use crate::engine;
 use crate::fsutil;
 use crate::kanban::{Status, edit};
-use crate::report::{self, OutputFormat, Policy, Report, Severity, TextStyle, Verdict};
+use crate::report::{self, OutputFormat, Policy, Report, TextStyle, Verdict};
 use crate::workspace::Workspace;
 
 /// Runs a command; returns the process exit code. Errors are printed here, once.
@@ -97,13 +97,13 @@ pub(crate) fn validate_check_ids(config: &Config, ids: &[String]) -> Result<(), 
 
 fn workspace_for(cwd: &Path, c: &Common) -> Result<Workspace, String> {
     let mut ws = workspace(cwd, c.config.as_deref())?;
-    if let Some(ids) = &c.checks {
+    if let Some(ids) = &c.gates.checks {
         validate_check_ids(&ws.config, ids)?;
     }
-    if c.no_cache {
+    if c.gates.no_cache {
         ws.cache_dir = None;
     }
-    ws.no_exec = c.no_exec;
+    ws.no_exec = c.gates.no_exec;
     Ok(ws)
 }
 
@@ -123,25 +123,30 @@ fn options(c: &Common) -> Result<(engine::Options, Vec<(OutputFormat, PathBuf)>)
         return Err("--uncommitted goes with --changed-since".into());
     }
     let reports = report_specs(&c.report)?;
-    let policy = Policy {
-        fail_on: match c.fail_on {
-            FailOn::Error => Severity::Error,
-            FailOn::Warning => Severity::Warning,
-        },
-        exit_zero: c.exit_zero,
-    };
-    let baseline = match &c.baseline {
-        Some(p) => Some(crate::baseline::Baseline::read(p)?),
-        None => None,
-    };
     Ok((
-        engine::Options {
-            only: c.checks.clone(),
-            policy,
-            baseline,
-        },
+        engine_options(&c.gates, c.exit_zero, Path::new("."))?,
         reports,
     ))
+}
+
+/// The engine options from `--checks`, `--baseline` (relative to `cwd`) and `--fail-on`.
+pub(crate) fn engine_options(
+    g: &crate::cli::Gates,
+    exit_zero: bool,
+    cwd: &Path,
+) -> Result<engine::Options, String> {
+    let baseline = match &g.baseline {
+        Some(p) => Some(crate::baseline::Baseline::read(&cwd.join(p))?),
+        None => None,
+    };
+    Ok(engine::Options {
+        only: g.checks.clone(),
+        policy: Policy {
+            fail_on: g.fail_on.severity(),
+            exit_zero,
+        },
+        baseline,
+    })
 }
 
 /// `--report FORMAT=PATH` values.
@@ -178,10 +183,7 @@ fn merge(args: crate::cli::MergeArgs) -> Result<i32, String> {
         reports.push((shown, r));
     }
     let policy = Policy {
-        fail_on: match args.fail_on {
-            FailOn::Error => Severity::Error,
-            FailOn::Warning => Severity::Warning,
-        },
+        fail_on: args.fail_on.severity(),
         exit_zero: args.exit_zero,
     };
     let merged = crate::merge::merge(reports, policy)?;

@@ -168,21 +168,8 @@ pub struct WatchArgs {
     /// (milliseconds); a burst such as a branch checkout becomes one evaluation.
     #[arg(long, value_name = "MS", default_value_t = 10)]
     pub debounce: u64,
-    /// Run only these checks (comma-separated ids).
-    #[arg(long, value_name = "ID,ID", value_delimiter = ',')]
-    pub checks: Option<Vec<String>>,
-    /// Only findings whose fingerprint is not in this baseline count as violations.
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
-    /// The lowest severity that blocks (and counts as a blocking violation).
-    #[arg(long, value_enum, default_value = "error")]
-    pub fail_on: FailOn,
-    /// Do not run command checks declared in the config.
-    #[arg(long)]
-    pub no_exec: bool,
-    /// Neither read nor write the caches in .qgate/cache.
-    #[arg(long)]
-    pub no_cache: bool,
+    #[command(flatten)]
+    pub gates: Gates,
     /// Print each batch of changes and what it re-evaluated.
     #[arg(long, short)]
     pub verbose: bool,
@@ -208,6 +195,37 @@ pub enum Color {
     Never,
 }
 
+/// Which checks run and what blocks: shared by `check`, `transition` and `watch`.
+#[derive(Debug, Args)]
+pub struct Gates {
+    /// Run only these checks (comma-separated ids).
+    #[arg(long, value_name = "ID,ID", value_delimiter = ',')]
+    pub checks: Option<Vec<String>>,
+    /// Only findings whose fingerprint is not in this baseline can fail the run (or count
+    /// as violations in watch mode).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// The lowest severity that blocks.
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+    /// Do not run command checks declared in the config (for untrusted configs, such as
+    /// pull requests from forks).
+    #[arg(long)]
+    pub no_exec: bool,
+    /// Neither read nor write the caches in .qgate/cache.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+impl FailOn {
+    pub fn severity(self) -> crate::report::Severity {
+        match self {
+            FailOn::Error => crate::report::Severity::Error,
+            FailOn::Warning => crate::report::Severity::Warning,
+        }
+    }
+}
+
 /// Options shared by `check` and `transition`.
 #[derive(Debug, Args)]
 pub struct Common {
@@ -220,9 +238,6 @@ pub struct Common {
     /// Also write FORMAT to PATH (repeatable), e.g. `--report junit=qgate.xml`.
     #[arg(long, value_name = "FORMAT=PATH")]
     pub report: Vec<String>,
-    /// Run only these checks (comma-separated ids).
-    #[arg(long, value_name = "ID,ID", value_delimiter = ',')]
-    pub checks: Option<Vec<String>>,
     /// Only files changed since the merge-base with REF; task statuses changed in that range
     /// are judged as transitions.
     #[arg(long, value_name = "REF")]
@@ -233,19 +248,8 @@ pub struct Common {
     /// Check the git index's content of staged files, not the work tree.
     #[arg(long)]
     pub staged: bool,
-    /// Only findings whose fingerprint is not in this baseline can fail the run.
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
-    /// The lowest severity that blocks.
-    #[arg(long, value_enum, default_value = "error")]
-    pub fail_on: FailOn,
-    /// Do not run command checks declared in the config (for untrusted configs, such as
-    /// pull requests from forks).
-    #[arg(long)]
-    pub no_exec: bool,
-    /// Neither read nor write the cache of parsed task files (.qgate/cache).
-    #[arg(long)]
-    pub no_cache: bool,
+    #[command(flatten)]
+    pub gates: Gates,
     /// Always exit 0 (report only).
     #[arg(long)]
     pub exit_zero: bool,

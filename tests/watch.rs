@@ -155,6 +155,12 @@ fn open_set(report: &Value) -> BTreeSet<String> {
         .collect()
 }
 
+/// The watch state's open violations are exactly what `qgate check` reports.
+fn assert_same_as_check(repo: &Repo, status: &Value) {
+    let check = repo.qgate(&["check", "--format", "json"]);
+    assert_eq!(open_set(status), open_set(&check.json()));
+}
+
 fn paths_with(report: &Value, code: &str) -> Vec<String> {
     let mut v: Vec<String> = report["checks"]
         .as_array()
@@ -247,8 +253,7 @@ fn saves_deletes_renames_and_new_directories_update_the_state() {
     assert!(w.evaluations() <= n + 1);
 
     // The final state is what `qgate check` says.
-    let check = repo.qgate(&["check", "--format", "json"]);
-    assert_eq!(open_set(&w.status()), open_set(&check.json()));
+    assert_same_as_check(&repo, &w.status());
 }
 
 #[test]
@@ -269,8 +274,7 @@ fn a_burst_of_a_thousand_files_is_one_evaluation_and_matches_check() {
         "a burst should coalesce; it took {evaluations} evaluations"
     );
     assert_eq!(paths_with(&s, "tainted-path").len(), 10, "{s}");
-    let check = repo.qgate(&["check", "--format", "json"]);
-    assert_eq!(open_set(&s), open_set(&check.json()));
+    assert_same_as_check(&repo, &s);
 }
 
 #[test]
@@ -338,8 +342,7 @@ fn moving_a_task_past_the_wip_limit_opens_a_violation() {
             .iter()
             .any(|e| e["event"] == "violation_opened" && e["check"] == "wip-limit")
     );
-    let check = repo.qgate(&["check", "--format", "json"]);
-    assert_eq!(open_set(&s), open_set(&check.json()));
+    assert_same_as_check(&repo, &s);
 }
 
 #[test]

@@ -114,8 +114,6 @@ pub fn javascript(text: &str, has_flow_words: impl Fn(&str) -> bool) -> Option<S
         }
         &text[s..end]
     };
-    // Skips a string or template body from `i` (just after the opening quote); returns the
-    // index after it, or where a `${` opens (then `Err`).
     while i < n {
         let c = b[i];
         match c {
@@ -186,11 +184,7 @@ pub fn javascript(text: &str, has_flow_words: impl Fn(&str) -> bool) -> Option<S
             }
             b'`' => {
                 i += 1;
-                if template_body(b, &mut i) {
-                    // `${`: code until its matching `}`.
-                    templates.push(braces.len());
-                    braces.push((i - 1, false));
-                }
+                template(b, &mut i, &mut braces, &mut templates);
                 prev = b'`';
                 continue;
             }
@@ -226,10 +220,7 @@ pub fn javascript(text: &str, has_flow_words: impl Fn(&str) -> bool) -> Option<S
                     // The end of a `${…}`: back into the template.
                     templates.pop();
                     i += 1;
-                    if template_body(b, &mut i) {
-                        templates.push(braces.len());
-                        braces.push((i - 1, false));
-                    }
+                    template(b, &mut i, &mut braces, &mut templates);
                     prev = b'`';
                     continue;
                 }
@@ -261,23 +252,25 @@ pub fn javascript(text: &str, has_flow_words: impl Fn(&str) -> bool) -> Option<S
     String::from_utf8(out).ok()
 }
 
-/// Moves `i` past a template literal's text; `true` when it stopped just after a `${`.
-fn template_body(b: &[u8], i: &mut usize) -> bool {
+/// Moves `i` past a template literal's text, up to its end or to a `${`, whose code then
+/// runs to its matching `}` (an open brace that `templates` remembers).
+fn template(b: &[u8], i: &mut usize, braces: &mut Vec<(usize, bool)>, templates: &mut Vec<usize>) {
     while *i < b.len() {
         match b[*i] {
             b'\\' => *i += 2,
             b'`' => {
                 *i += 1;
-                return false;
+                return;
             }
             b'$' if b.get(*i + 1) == Some(&b'{') => {
                 *i += 2;
-                return true;
+                templates.push(braces.len());
+                braces.push((*i - 1, false));
+                return;
             }
             _ => *i += 1,
         }
     }
-    false
 }
 
 /// `lines[range]` with prose lines emptied, for word checks.

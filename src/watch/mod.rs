@@ -22,11 +22,11 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use notify::Watcher as _;
 
 use crate::checks::{self, Check, Mode};
-use crate::cli::{FailOn, WatchArgs};
+use crate::cli::WatchArgs;
 use crate::config::Config;
 use crate::engine;
 use crate::report::prometheus::Histogram;
-use crate::report::{CheckReport, Policy, Report, Severity};
+use crate::report::{CheckReport, Report};
 use crate::scan::rules::Lang;
 use crate::workspace::Workspace;
 
@@ -449,32 +449,18 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
     let root = Workspace::discover_root(&cwd);
     let explicit = args.config.as_ref().map(|p| cwd.join(p));
     let config = Config::discover(&root, explicit.as_deref()).map_err(|e| e.to_string())?;
-    if let Some(ids) = &args.checks {
+    if let Some(ids) = &args.gates.checks {
         crate::app::validate_check_ids(&config, ids)?;
     }
-    if args.on_violation.is_some() && args.no_exec {
+    if args.on_violation.is_some() && args.gates.no_exec {
         return Err("--on-violation runs a command; it cannot go with --no-exec".into());
     }
     if !(args.on_violation_timeout > 0.0 && args.on_violation_timeout.is_finite()) {
         return Err("--on-violation-timeout must be a positive number of seconds".into());
     }
     let http_addr = args.http.as_deref().map(http::parse_addr).transpose()?;
-    let policy = Policy {
-        fail_on: match args.fail_on {
-            FailOn::Error => Severity::Error,
-            FailOn::Warning => Severity::Warning,
-        },
-        exit_zero: false,
-    };
-    let baseline = match &args.baseline {
-        Some(p) => Some(crate::baseline::Baseline::read(&cwd.join(p))?),
-        None => None,
-    };
-    let opts = engine::Options {
-        only: args.checks.clone(),
-        policy,
-        baseline,
-    };
+    let opts = crate::app::engine_options(&args.gates, false, &cwd)?;
+    let fail_on = opts.policy.fail_on;
     let events = args.events.as_ref().map(|p| cwd.join(p));
     let dashboard = args.dashboard.as_ref().map(|p| cwd.join(p));
     let own: Vec<PathBuf> = events
@@ -487,8 +473,8 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
         explicit,
         config,
         opts,
-        args.no_cache,
-        args.no_exec,
+        args.gates.no_cache,
+        args.gates.no_exec,
         own,
     )?;
 
@@ -525,9 +511,9 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
         dashboard,
         args.on_violation.clone(),
         Duration::from_secs_f64(args.on_violation_timeout),
-        policy.fail_on,
+        fail_on,
         shared.clone(),
-        !args.no_cache,
+        !args.gates.no_cache,
     );
 
     let started = Instant::now();
