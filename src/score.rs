@@ -167,7 +167,12 @@ pub fn append_history(path: &std::path::Path, p: &HistoryPoint) -> std::io::Resu
         .append(true)
         .open(path)?;
     writeln!(f, "{line}")?;
+    // Points are about 100 bytes; only a file that may hold twice the points kept is read back.
+    let size = f.metadata()?.len();
     drop(f);
+    if size < (2 * HISTORY_KEEP * 100) as u64 {
+        return Ok(());
+    }
     let all = read_history(path);
     if all.len() > 2 * HISTORY_KEEP {
         let mut out = String::new();

@@ -114,6 +114,18 @@ impl Watch {
     }
 }
 
+impl Watch {
+    /// Stops it as a service manager would (SIGTERM) and waits for the exit code.
+    fn terminate(mut self) -> i32 {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let code = self.child.wait().expect("wait").code().unwrap_or(-1);
+        assert!(self.lines().iter().any(|l| l.contains("stopped")) || code == 0);
+        code
+    }
+}
+
 impl Drop for Watch {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -482,7 +494,7 @@ fn violations_are_audited_and_the_log_verifies() {
     let n = w.evaluations();
     repo.write("src/a.py", SAFE);
     w.settle(n);
-    drop(w);
+    assert_eq!(w.terminate(), 0, "SIGTERM is a clean stop");
     let log = repo.read(".qgate/audit.jsonl");
     let kinds: Vec<String> = log
         .lines()
@@ -499,7 +511,7 @@ fn violations_are_audited_and_the_log_verifies() {
 
     // A restart does not log again what was already logged.
     let w = Watch::start(repo.root(), &[]);
-    drop(w);
+    w.terminate();
     assert_eq!(repo.read(".qgate/audit.jsonl").lines().count(), 2);
 }
 

@@ -479,11 +479,17 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
     )?;
 
     // Watch before the first evaluation, so nothing written meanwhile is missed.
-    let (tx, rx) = mpsc::channel::<(Instant, notify::Result<notify::Event>)>();
+    let (tx, rx) = mpsc::channel::<Msg>();
+    let stop = tx.clone();
     let mut watcher = notify::recommended_watcher(move |ev| {
-        let _ = tx.send((Instant::now(), ev));
+        let _ = tx.send(Msg::Fs(Instant::now(), ev));
     })
     .map_err(|e| format!("cannot watch files: {e}"))?;
+    // Ctrl-C or SIGTERM: save the state, then stop.
+    ctrlc::set_handler(move || {
+        let _ = stop.send(Msg::Stop);
+    })
+    .map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
     watcher
         .watch(&root, notify::RecursiveMode::Recursive)
         .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
@@ -527,15 +533,34 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
     let _ = started;
 
     let debounce = Duration::from_millis(args.debounce.max(1));
+    let stopped = || {
+        eprintln!("qgate: watch: stopped");
+        Ok(0)
+    };
     loop {
-        let Ok(first) = rx.recv() else {
-            return Err("the file watcher stopped".into());
+        let (first_at, first) = match rx.recv_timeout(Duration::from_secs(1)) {
+            Ok(Msg::Fs(at, ev)) => (at, ev),
+            Ok(Msg::Stop) => {
+                out.idle();
+                return stopped();
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                out.idle();
+                continue;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err("the file watcher stopped".into());
+            }
         };
-        let first_at = first.0;
-        let mut batch = vec![first.1];
+        let mut batch = vec![first];
+        let mut stop_after = false;
         while first_at.elapsed() < MAX_BATCH {
             match rx.recv_timeout(debounce) {
-                Ok((_, ev)) => batch.push(ev),
+                Ok(Msg::Fs(_, ev)) => batch.push(ev),
+                Ok(Msg::Stop) => {
+                    stop_after = true;
+                    break;
+                }
                 Err(mpsc::RecvTimeoutError::Timeout) => break,
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
                     return Err("the file watcher stopped".into());
@@ -545,6 +570,10 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
         let n_events = batch.len();
         let mut a = state.affects(batch, args.verbose);
         if a.is_empty() {
+            if stop_after {
+                out.idle();
+                return stopped();
+            }
             continue;
         }
         if a.config {
@@ -579,7 +608,17 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
         if let Some(report) = report {
             out.publish(report, Some(first_at), kind);
         }
+        if stop_after {
+            out.idle();
+            return stopped();
+        }
     }
+}
+
+/// What the watch loop receives: file events, with when they arrived, or the signal to stop.
+enum Msg {
+    Fs(Instant, notify::Result<notify::Event>),
+    Stop,
 }
 
 /// The canonical form of a path that may not exist yet (its directory's canonical form).

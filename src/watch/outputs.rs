@@ -37,6 +37,8 @@ struct Persisted {
 }
 
 const STATE_FILE: &str = ".qgate/cache/watch-state.json";
+/// How often the open set is saved while changes keep coming.
+const PERSIST_EVERY: Duration = Duration::from_secs(2);
 
 pub struct Outputs {
     root: PathBuf,
@@ -52,6 +54,9 @@ pub struct Outputs {
     score: Option<f64>,
     history: Vec<HistoryPoint>,
     last: Option<(i32, usize, f64)>,
+    /// The open set changed since it was last saved.
+    dirty: bool,
+    persisted_at: Instant,
 }
 
 impl Outputs {
@@ -93,6 +98,8 @@ impl Outputs {
             score: previous.score,
             history,
             last: None,
+            dirty: false,
+            persisted_at: Instant::now(),
         }
     }
 
@@ -257,22 +264,40 @@ impl Outputs {
             eprintln!("qgate: watch: {}: {e}", score::HISTORY_FILE);
         }
         let changed = score_changed || !opened.is_empty() || !resolved.is_empty();
+        let first = self.last.is_none();
         self.open = now;
         self.score = Some(sc.overall);
         self.last = Some((report.exit_code, self.open.len(), sc.overall));
         if changed && self.persist {
-            let p = Persisted {
-                score: self.score,
-                open: self.open.values().cloned().collect(),
-            };
-            if let Ok(bytes) = serde_json::to_vec(&p) {
-                let path = self.root.join(STATE_FILE);
-                if let Some(dir) = path.parent() {
-                    let _ = std::fs::create_dir_all(dir);
-                }
-                let _ = crate::fsutil::atomic_write(&path, &bytes);
+            self.dirty = true;
+            // At most every PERSIST_EVERY while changes stream in; `idle` writes the rest.
+            if first || self.persisted_at.elapsed() >= PERSIST_EVERY {
+                self.save_state();
             }
         }
+    }
+
+    /// Called when no change arrived for a while: writes what is not saved yet.
+    pub fn idle(&mut self) {
+        if self.dirty {
+            self.save_state();
+        }
+    }
+
+    fn save_state(&mut self) {
+        let p = Persisted {
+            score: self.score,
+            open: self.open.values().cloned().collect(),
+        };
+        if let Ok(bytes) = serde_json::to_vec(&p) {
+            let path = self.root.join(STATE_FILE);
+            if let Some(dir) = path.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            let _ = crate::fsutil::atomic_write(&path, &bytes);
+        }
+        self.dirty = false;
+        self.persisted_at = Instant::now();
     }
 
     /// A config edit that did not load.
