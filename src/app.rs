@@ -487,6 +487,8 @@ fn transition(args: TransitionArgs) -> Result<i32, String> {
     if let Some(msg) = outcome {
         eprintln!("qgate: {msg}");
     }
+    // The process ends here: freeing a large board task by task is wasted time.
+    std::mem::forget(ws);
     Ok(code)
 }
 

@@ -21,6 +21,55 @@ const FILE_NAME: &str = "tasks.bin";
 /// How old a file's timestamps must be before its parse is cached.
 const SETTLE_NS: i128 = 2_000_000_000;
 
+fn dir_of(p: &str) -> &str {
+    p.rfind('/').map_or("", |i| &p[..i])
+}
+
+/// The metadata keys of `paths` (repository-relative, sorted), `None` for unreadable ones.
+/// On Unix each directory is opened once and its files are stat'ed relative to it, sparing
+/// the kernel a full path walk per file (a third of a 10,000-task board load).
+pub fn keys_of(root: &std::path::Path, paths: &[String]) -> Vec<Option<Key>> {
+    use rayon::prelude::*;
+    #[cfg(unix)]
+    {
+        let mut out: Vec<Option<Key>> = Vec::with_capacity(paths.len());
+        let mut start = 0;
+        while start < paths.len() {
+            let dir = dir_of(&paths[start]);
+            let mut end = start + 1;
+            while end < paths.len() && dir_of(&paths[end]) == dir {
+                end += 1;
+            }
+            let group = &paths[start..end];
+            let fd = rustix::fs::open(
+                root.join(dir),
+                rustix::fs::OFlags::DIRECTORY
+                    | rustix::fs::OFlags::RDONLY
+                    | rustix::fs::OFlags::CLOEXEC,
+                rustix::fs::Mode::empty(),
+            );
+            match fd {
+                Ok(fd) => out.par_extend(group.par_iter().map(|p| {
+                    let name = p.rsplit('/').next().unwrap_or(p);
+                    rustix::fs::statat(&fd, name, rustix::fs::AtFlags::empty())
+                        .ok()
+                        .map(|st| Key::of_stat(&st))
+                })),
+                Err(_) => out.extend(group.iter().map(|_| None)),
+            }
+            start = end;
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        paths
+            .par_iter()
+            .map(|rel| std::fs::metadata(root.join(rel)).ok().map(|m| Key::of(&m)))
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Key {
     len: u64,
@@ -51,6 +100,23 @@ impl Key {
             mtime_ns: ns(meta.modified()),
             ctime_ns,
             ino,
+        }
+    }
+
+    #[cfg(unix)]
+    fn of_stat(st: &rustix::fs::Stat) -> Key {
+        let ns = |sec: i64, nsec: i64| {
+            if sec < 0 {
+                0
+            } else {
+                sec as i128 * 1_000_000_000 + nsec as i128
+            }
+        };
+        Key {
+            len: st.st_size as u64,
+            mtime_ns: ns(st.st_mtime, st.st_mtime_nsec as i64),
+            ctime_ns: st.st_ctime as i128 * 1_000_000_000 + st.st_ctime_nsec as i128,
+            ino: st.st_ino,
         }
     }
 
@@ -146,5 +212,31 @@ impl Cache {
             );
         }
         let _ = crate::fsutil::atomic_write(&self.path, &bytes);
+    }
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::*;
+
+    #[test]
+    fn relative_stat_gives_the_same_key() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("a/b")).unwrap();
+        for f in ["x.md", "a/y.md", "a/b/z.md"] {
+            std::fs::write(d.path().join(f), f).unwrap();
+        }
+        let paths: Vec<String> = ["a/b/z.md", "a/missing.md", "a/y.md", "x.md"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let keys = keys_of(d.path(), &paths);
+        for (p, k) in paths.iter().zip(&keys) {
+            let want = std::fs::metadata(d.path().join(p))
+                .ok()
+                .map(|m| Key::of(&m));
+            assert_eq!(*k, want, "{p}");
+        }
+        assert!(keys[1].is_none());
     }
 }

@@ -24,10 +24,9 @@ pub(crate) fn load_dir(env: &Env<'_>, dir: &str, id_keys: &[&str], board: &mut B
         return;
     }
     let mut paths: Vec<String> = Vec::new();
-    for entry in walkdir::WalkDir::new(&abs)
-        .follow_links(false)
-        .sort_by_file_name()
-    {
+    // Unsorted walk: the paths are sorted as strings below, which is cheaper than the walker
+    // comparing path components.
+    for entry in walkdir::WalkDir::new(&abs).follow_links(false) {
         let entry = match entry {
             Ok(e) => e,
             Err(err) => {
@@ -50,14 +49,10 @@ pub(crate) fn load_dir(env: &Env<'_>, dir: &str, id_keys: &[&str], board: &mut B
         }
     }
 
-    // Sorting the strings is cheaper than letting the walker compare paths component-wise.
     paths.sort_unstable();
     let scope = format!("front-matter tasks; ids from {}", id_keys.join(","));
     let mut cache = env.cache.map(|d| Cache::open(d, &scope));
-    let keys: Vec<Option<Key>> = paths
-        .par_iter()
-        .map(|rel| std::fs::metadata(root.join(rel)).ok().map(|m| Key::of(&m)))
-        .collect();
+    let keys = super::cache::keys_of(root, &paths);
     let mut results: Vec<(String, Option<Entry>, Option<Key>)> = Vec::with_capacity(paths.len());
     for (rel, key) in paths.into_iter().zip(keys) {
         let hit = match (&mut cache, &key) {
