@@ -26,40 +26,47 @@ fn dir_of(p: &str) -> &str {
 }
 
 /// The metadata keys of `paths` (repository-relative, sorted), `None` for unreadable ones.
-/// On Unix each directory is opened once and its files are stat'ed relative to it, sparing
-/// the kernel a full path walk per file (a third of a 10,000-task board load).
+/// On Unix each directory is opened once per run of up to 256 of its files, which are
+/// stat'ed relative to it, sparing the kernel a full path walk per file (a third of a
+/// 10,000-task board load).
 pub fn keys_of(root: &std::path::Path, paths: &[String]) -> Vec<Option<Key>> {
     use rayon::prelude::*;
     #[cfg(unix)]
     {
-        let mut out: Vec<Option<Key>> = Vec::with_capacity(paths.len());
+        let mut groups: Vec<&[String]> = Vec::new();
         let mut start = 0;
         while start < paths.len() {
             let dir = dir_of(&paths[start]);
             let mut end = start + 1;
-            while end < paths.len() && dir_of(&paths[end]) == dir {
+            while end < paths.len() && end - start < 256 && dir_of(&paths[end]) == dir {
                 end += 1;
             }
-            let group = &paths[start..end];
-            let fd = rustix::fs::open(
-                root.join(dir),
-                rustix::fs::OFlags::DIRECTORY
-                    | rustix::fs::OFlags::RDONLY
-                    | rustix::fs::OFlags::CLOEXEC,
-                rustix::fs::Mode::empty(),
-            );
-            match fd {
-                Ok(fd) => out.par_extend(group.par_iter().map(|p| {
-                    let name = p.rsplit('/').next().unwrap_or(p);
-                    rustix::fs::statat(&fd, name, rustix::fs::AtFlags::empty())
-                        .ok()
-                        .map(|st| Key::of_stat(&st))
-                })),
-                Err(_) => out.extend(group.iter().map(|_| None)),
-            }
+            groups.push(&paths[start..end]);
             start = end;
         }
-        out
+        groups
+            .par_iter()
+            .flat_map_iter(|group| {
+                let fd = rustix::fs::open(
+                    root.join(dir_of(&group[0])),
+                    rustix::fs::OFlags::DIRECTORY
+                        | rustix::fs::OFlags::RDONLY
+                        | rustix::fs::OFlags::CLOEXEC,
+                    rustix::fs::Mode::empty(),
+                )
+                .ok();
+                group
+                    .iter()
+                    .map(|p| {
+                        let name = p.rsplit('/').next().unwrap_or(p);
+                        let fd = fd.as_ref()?;
+                        rustix::fs::statat(fd, name, rustix::fs::AtFlags::empty())
+                            .ok()
+                            .map(|st| Key::of_stat(&st))
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
     }
     #[cfg(not(unix))]
     {

@@ -322,27 +322,34 @@ pub fn scan(ws: &Workspace) -> Scan {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as i128);
+    let rels: Vec<String> = files.iter().map(|(r, _)| r.clone()).collect();
+    let keys = crate::kanban::cache::keys_of(&ws.root, &rels);
+    // The walker yields no symbolic link and descends into none: its files need no check
+    // that they resolve inside the repository. PATH arguments do.
+    let walked = ws.paths.is_none();
     let results: Vec<(String, String, Option<Key>, FileScan, bool)> = files
         .par_iter()
+        .zip(keys.into_par_iter())
         .inspect(|_| progress.tick())
-        .map(|(rel, lang)| {
+        .map(|((rel, lang), key)| {
             let from_index = ws.overlay.as_ref().and_then(|o| o.get(rel)).cloned();
             // Unchanged metadata (size, mtime, ctime, inode; settled): the cached content hash
             // still holds, as in git's index — the file is not even read.
-            let key = if from_index.is_none() {
-                std::fs::metadata(ws.root.join(rel))
-                    .ok()
-                    .map(|m| Key::of(&m))
-            } else {
-                None
-            };
+            let key = if from_index.is_none() { key } else { None };
             if let (Some(k), Some((h, Some(ck), scan))) = (&key, cached.entries.get(rel))
                 && k == ck
                 && k.settled(now)
             {
                 return (rel.clone(), h.clone(), key.clone(), scan.clone(), false);
             }
-            let bytes = match from_index.map_or_else(|| read_inside(&ws.root, rel), Ok) {
+            let read = || {
+                if walked {
+                    std::fs::read(ws.root.join(rel)).map_err(|e| format!("cannot read: {e}"))
+                } else {
+                    read_inside(&ws.root, rel)
+                }
+            };
+            let bytes = match from_index.map_or_else(read, Ok) {
                 Ok(b) => b,
                 Err(why) => {
                     return (
