@@ -112,8 +112,9 @@ def main():
     last = status(addr)["evaluations"]
     while True:
         time.sleep(2)
-        now = status(addr)["evaluations"]
-        if now == last:
+        st = status(addr)
+        now = st["evaluations"]
+        if now == last and not st.get("pending"):
             break
         last = now
     rss.append((time.time() - start, rss_kib(pid)))

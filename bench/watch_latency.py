@@ -55,8 +55,9 @@ def settle(addr, before, quiet=1.0):
         last = status(addr)["evaluations"]
     while time.time() < deadline:
         time.sleep(quiet)
-        now = status(addr)["evaluations"]
-        if now == last:
+        st = status(addr)
+        now = st["evaluations"]
+        if now == last and not st.get("pending"):
             return now
         last = now
     raise SystemExit("watch never settled")

@@ -165,7 +165,8 @@ pub struct WatchArgs {
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub on_violation_timeout: f64,
     /// How long the file system must be quiet before a batch of changes is evaluated
-    /// (milliseconds); a burst such as a branch checkout becomes one evaluation.
+    /// (milliseconds; a batch of more than 64 events waits for 100 ms of quiet), so that a
+    /// burst such as a branch checkout becomes one evaluation.
     #[arg(long, value_name = "MS", default_value_t = 10)]
     pub debounce: u64,
     #[command(flatten)]

@@ -123,12 +123,21 @@ pub fn scan_source(lang: Lang, src: &str, pack: &Pack, env_sources: bool) -> (Ve
     )
 }
 
+/// A pack's prefilter.
+struct Prefilter {
+    /// Every sink name by its last segment.
+    sinks: aho_corasick::AhoCorasick,
+    sources: aho_corasick::AhoCorasick,
+    /// Python: the sink words for files that import no sink module's names bare, and the
+    /// import spellings that rule a file out.
+    qualified: Option<(aho_corasick::AhoCorasick, aho_corasick::AhoCorasick)>,
+}
+
 /// The rule packs in effect, and a hash of them for the cache key.
 pub struct Rules {
     packs: HashMap<&'static str, Pack>,
-    /// Per pack: the sink names and the source words, one of each of which a file must
-    /// contain to be worth parsing.
-    prefilters: HashMap<&'static str, (aho_corasick::AhoCorasick, aho_corasick::AhoCorasick)>,
+    /// Per pack: the words a file must contain to be worth parsing.
+    prefilters: HashMap<&'static str, Prefilter>,
     pub env_sources: bool,
     pub max_file_size: u64,
     hash: String,
@@ -155,8 +164,29 @@ impl Rules {
             h.update(serde_json::to_vec(&pack).unwrap_or_default());
             let sinks = aho_corasick::AhoCorasick::new(pack.sink_names());
             let sources = aho_corasick::AhoCorasick::new(pack.source_words(cfg.env_sources));
-            if let (Ok(a), Ok(b)) = (sinks, sources) {
-                prefilters.insert(name, (a, b));
+            // Python spells imports so that a file's bare names can be told apart.
+            let qualified = (name == "python")
+                .then(|| {
+                    let (words, modules) = pack.qualified_sink_words();
+                    let imports: Vec<String> = modules
+                        .iter()
+                        .flat_map(|m| [format!("from {m} import"), format!("import {m} as")])
+                        .collect();
+                    Some((
+                        aho_corasick::AhoCorasick::new(words).ok()?,
+                        aho_corasick::AhoCorasick::new(imports).ok()?,
+                    ))
+                })
+                .flatten();
+            if let (Ok(sinks), Ok(sources)) = (sinks, sources) {
+                prefilters.insert(
+                    name,
+                    Prefilter {
+                        sinks,
+                        sources,
+                        qualified,
+                    },
+                );
             }
             packs.insert(name, pack);
         }
@@ -179,10 +209,23 @@ impl Rules {
     /// Whether `bytes` may hold a flow of `lang`'s pack: a flow needs a sink and a source in
     /// the same function, so a file without a sink name or without a source word has none.
     pub fn may_have_flow(&self, lang: Lang, bytes: &[u8]) -> bool {
-        let Some((sinks, sources)) = self.prefilters.get(lang.pack_name()) else {
-            return true;
-        };
-        has_word(sinks, bytes) && has_word(sources, bytes)
+        self.flow_words(lang, bytes)(bytes)
+    }
+
+    /// The word test for the parts of one file (whole, a function, top-level code). In a
+    /// Python file that imports no sink module's names bare (`from os import …`, `import os
+    /// as …`), a qualified sink counts only written out: `os.replace`, not every
+    /// `str.replace`.
+    pub fn flow_words<'a>(&'a self, lang: Lang, file: &[u8]) -> impl Fn(&[u8]) -> bool + 'a {
+        let p = self.prefilters.get(lang.pack_name());
+        let sinks = p.map(|p| match &p.qualified {
+            Some((strict, bare_imports)) if !bare_imports.is_match(file) => strict,
+            _ => &p.sinks,
+        });
+        move |chunk: &[u8]| match (p, sinks) {
+            (Some(p), Some(sinks)) => has_word(sinks, chunk) && has_word(&p.sources, chunk),
+            _ => true,
+        }
     }
 
     pub fn pack(&self, lang: Lang) -> &Pack {
@@ -224,10 +267,10 @@ pub fn scan_bytes(lang: Lang, bytes: &[u8], rules: &Rules) -> FileScan {
     }
     // Invalid UTF-8 is replaced, not refused: what can be read is scanned.
     let text = String::from_utf8_lossy(bytes);
+    let flow_words = rules.flow_words(lang, bytes);
     // Sink names and source words in comments do not count.
-    if !rules.may_have_flow(lang, bytes)
-        || (lang != Lang::Python
-            && !rules.may_have_flow(lang, slice::c_like_code(&text).as_bytes()))
+    if !flow_words(bytes)
+        || (lang != Lang::Python && !flow_words(slice::c_like_code(&text).as_bytes()))
     {
         return FileScan {
             directives: crate::suppress::parse(&text),
@@ -237,7 +280,7 @@ pub fn scan_bytes(lang: Lang, bytes: &[u8], rules: &Rules) -> FileScan {
     let pack = rules.pack(lang);
     // Parse only the functions that can hold a flow; the whole file if the slice does not
     // parse cleanly.
-    let words = |chunk: &str| rules.may_have_flow(lang, chunk.as_bytes());
+    let words = |chunk: &str| flow_words(chunk.as_bytes());
     let sliced = match lang {
         Lang::Python => slice::python(&text, words),
         // JSX's text makes quotes and braces ambiguous to a lexer: .tsx files are not sliced.
@@ -484,4 +527,37 @@ fn content_hash(bytes: &[u8]) -> String {
         .take(16)
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+#[cfg(test)]
+mod prefilter_tests {
+    use super::*;
+
+    #[test]
+    fn qualified_python_sinks_count_only_written_out_unless_imported_bare() {
+        let rules = Rules::new(&crate::config::ScanConfig::default());
+        let may = |src: &str| rules.may_have_flow(Lang::Python, src.as_bytes());
+        // `str.replace` is not `os.replace`.
+        assert!(!may(
+            "import os\n\ndef v(request):\n    return request.GET['a'].replace('x', 'y')\n"
+        ));
+        assert!(may(
+            "import os\n\ndef v(request):\n    os.replace(request.GET['a'], 'b')\n"
+        ));
+        // Bare or aliased imports make the last segment enough.
+        assert!(may(
+            "from os import replace\n\ndef v(request):\n    replace(request.GET['a'], 'b')\n"
+        ));
+        assert!(may(
+            "import shutil as sh\n\ndef v(request):\n    sh.copy(request.GET['a'], 'b')\n"
+        ));
+        assert!(may(
+            "from os import path\n\ndef v(request):\n    path.getsize(request.GET['a'])\n"
+        ));
+        // Bare builtins and methods are always words.
+        assert!(may("def v(request):\n    return open(request.GET['a'])\n"));
+        assert!(may(
+            "def v(request, p):\n    return p.read_text(request.GET['a'])\n"
+        ));
+    }
 }

@@ -363,6 +363,45 @@ impl Pack {
 }
 
 impl Pack {
+    /// The sink words of a file that imports no sink module's names bare (Python): bare
+    /// sinks, method sinks and wildcard sinks by their last segment, qualified sinks
+    /// (`os.replace`) only as written out — plus the modules (`os`, `os.path`) whose
+    /// `from M import` or `import M as` makes the last segment enough again.
+    pub fn qualified_sink_words(&self) -> (Vec<String>, Vec<String>) {
+        let mut words: Vec<String> = Vec::new();
+        let mut modules: Vec<String> = Vec::new();
+        let add = |v: &mut Vec<String>, w: &str| {
+            if !w.is_empty() && !v.iter().any(|o| o == w) {
+                v.push(w.to_string());
+            }
+        };
+        for s in &self.sinks {
+            if let Some(m) = &s.method {
+                add(&mut words, m.rsplit('.').next().unwrap_or(m));
+            }
+            let Some(call) = &s.call else { continue };
+            let qualified = call.contains('.') && !call.starts_with('*') && !call.starts_with('$');
+            if !qualified {
+                add(
+                    &mut words,
+                    call.rsplit('.')
+                        .next()
+                        .unwrap_or(call)
+                        .trim_start_matches('$'),
+                );
+                continue;
+            }
+            add(&mut words, call);
+            let mut end = 0;
+            while let Some(i) = call[end..].find('.') {
+                end += i;
+                add(&mut modules, &call[..end]);
+                end += 1;
+            }
+        }
+        (words, modules)
+    }
+
     /// Words a file must contain for any source of this pack to occur in it: request object
     /// names and types, handler decorators and annotations, and the last segment of every
     /// other source (`argv`). Matched on identifier boundaries.

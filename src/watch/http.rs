@@ -16,6 +16,8 @@ pub struct Published {
     pub stats: Stats,
     pub history: Vec<HistoryPoint>,
     pub subtitle: String,
+    /// File changes have arrived that are not evaluated yet.
+    pub pending: bool,
 }
 
 pub type Shared = Arc<RwLock<Published>>;
@@ -94,6 +96,7 @@ fn handle(req: tiny_http::Request, shared: &Shared) {
                         serde_json::to_value(s).unwrap_or_default(),
                     );
                     m.insert("evaluations".into(), p.stats.evaluations.into());
+                    m.insert("pending".into(), p.pending.into());
                 }
                 (200, "application/json", v.to_string())
             }

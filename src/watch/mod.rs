@@ -32,6 +32,9 @@ use crate::workspace::Workspace;
 
 /// A batch never waits longer than this for the file system to go quiet.
 const MAX_BATCH: Duration = Duration::from_secs(2);
+/// A batch of more events than this is a burst, closed only after `BURST_QUIET` of quiet.
+const BURST: usize = 64;
+const BURST_QUIET: Duration = Duration::from_millis(100);
 
 /// What a batch of changes affects.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -552,10 +555,23 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
                 return Err("the file watcher stopped".into());
             }
         };
+        let set_pending = |on: bool| {
+            if let Ok(mut p) = shared.write() {
+                p.pending = on;
+            }
+        };
+        set_pending(true);
         let mut batch = vec![first];
         let mut stop_after = false;
         while first_at.elapsed() < MAX_BATCH {
-            match rx.recv_timeout(debounce) {
+            // A burst (a checkout, a build) gets a longer quiet period, so that a writer
+            // pausing for a moment does not split it.
+            let quiet = if batch.len() > BURST {
+                debounce.max(BURST_QUIET)
+            } else {
+                debounce
+            };
+            match rx.recv_timeout(quiet) {
                 Ok(Msg::Fs(_, ev)) => batch.push(ev),
                 Ok(Msg::Stop) => {
                     stop_after = true;
@@ -570,6 +586,7 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
         let n_events = batch.len();
         let mut a = state.affects(batch, args.verbose);
         if a.is_empty() {
+            set_pending(false);
             if stop_after {
                 out.idle();
                 return stopped();
@@ -608,6 +625,7 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
         if let Some(report) = report {
             out.publish(report, Some(first_at), kind);
         }
+        set_pending(false);
         if stop_after {
             out.idle();
             return stopped();
