@@ -484,7 +484,14 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
     // Watch before the first evaluation, so nothing written meanwhile is missed.
     let (tx, rx) = mpsc::channel::<Msg>();
     let stop = tx.clone();
-    let mut watcher = notify::recommended_watcher(move |ev| {
+    let mut watcher = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
+        // Reads (opens and closes without writing) change nothing; evaluations read files, so
+        // passing them on would only wake the loop and swell the next batch.
+        if let Ok(e) = &ev
+            && matches!(e.kind, notify::EventKind::Access(_))
+        {
+            return;
+        }
         let _ = tx.send(Msg::Fs(Instant::now(), ev));
     })
     .map_err(|e| format!("cannot watch files: {e}"))?;
