@@ -96,15 +96,11 @@ pub(crate) fn validate_check_ids(config: &Config, ids: &[String]) -> Result<(), 
 }
 
 fn workspace_for(cwd: &Path, c: &Common) -> Result<Workspace, String> {
-    let mut ws = workspace(cwd, c.config.as_deref())?;
+    let ws = workspace(cwd, c.config.as_deref())?;
     if let Some(ids) = &c.gates.checks {
         validate_check_ids(&ws.config, ids)?;
     }
-    if c.gates.no_cache {
-        ws.cache_dir = None;
-    }
-    ws.no_exec = c.gates.no_exec;
-    Ok(ws)
+    Ok(ws.with_options(c.gates.no_cache, c.gates.no_exec))
 }
 
 pub(crate) fn workspace(cwd: &Path, config_file: Option<&Path>) -> Result<Workspace, String> {

@@ -90,6 +90,15 @@ impl Workspace {
         })
     }
 
+    /// `--no-cache` (neither read nor write `.qgate/cache`) and `--no-exec` (no command checks).
+    pub fn with_options(mut self, no_cache: bool, no_exec: bool) -> Workspace {
+        if no_cache {
+            self.cache_dir = None;
+        }
+        self.no_exec = no_exec;
+        self
+    }
+
     /// The git top-level of `cwd`, or `cwd` itself outside a repository.
     pub fn discover_root(cwd: &Path) -> PathBuf {
         match git2::Repository::discover(cwd) {

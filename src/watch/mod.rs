@@ -266,7 +266,7 @@ impl State {
             .clone()
             .or_else(|| explicit_config.clone())
             .unwrap_or_else(|| root.join(crate::config::FILE_NAME));
-        let ws = workspace(root, config, no_cache, no_exec)?;
+        let ws = Workspace::new(root.to_path_buf(), config)?.with_options(no_cache, no_exec);
         let rules = crate::scan::Rules::new(&ws.config.scan);
         let (_, user) = checks::all(&ws.config);
         let classifier = Classifier::new(root, &config_file, own.clone(), &ws.config);
@@ -287,9 +287,10 @@ impl State {
     }
 
     fn checks(&self) -> Vec<&dyn Check> {
-        let (builtin, _) = checks::all(&self.ws.config);
-        builtin
-            .into_iter()
+        // The config's checks were built once, in `new` (building them leaks their strings).
+        checks::REGISTRY
+            .iter()
+            .copied()
             .chain(self.user.iter().map(|c| c.as_ref()))
             .filter(|c| {
                 self.opts
@@ -429,20 +430,6 @@ impl State {
         *self = next;
         Ok(())
     }
-}
-
-fn workspace(
-    root: &Path,
-    config: Config,
-    no_cache: bool,
-    no_exec: bool,
-) -> Result<Workspace, String> {
-    let mut ws = Workspace::new(root.to_path_buf(), config)?;
-    if no_cache {
-        ws.cache_dir = None;
-    }
-    ws.no_exec = no_exec;
-    Ok(ws)
 }
 
 /// `qgate watch`.

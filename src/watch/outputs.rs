@@ -167,14 +167,17 @@ impl Outputs {
         let ts = crate::audit::timestamp();
         let mut lines = String::new();
         let mut audit_entries = Vec::new();
+        // Events of newly opened blocking violations, for `--on-violation`.
+        let mut alerts = Vec::new();
         for (event, list) in [
             ("violation_opened", &opened),
             ("violation_resolved", &resolved),
         ] {
             for v in list.iter() {
+                let blocking = v.severity >= self.fail_on;
                 let mut e = serde_json::to_value(v).unwrap_or_default();
                 if let Value::Object(m) = &mut e {
-                    m.insert("blocking".into(), (v.severity >= self.fail_on).into());
+                    m.insert("blocking".into(), blocking.into());
                 }
                 audit_entries.push((event, e.clone()));
                 if let Value::Object(m) = &mut e {
@@ -182,8 +185,12 @@ impl Outputs {
                     m.insert("event".into(), event.into());
                     m.insert("evaluation".into(), kind.into());
                 }
-                lines.push_str(&e.to_string());
+                let line = e.to_string();
+                lines.push_str(&line);
                 lines.push('\n');
+                if blocking && event == "violation_opened" {
+                    alerts.push((v.fingerprint.as_str(), line));
+                }
             }
         }
         if score_changed {
@@ -210,17 +217,10 @@ impl Outputs {
             eprintln!("qgate: watch: {e}");
         }
         if let Some(tx) = &self.alerts {
-            for v in opened.iter().filter(|v| v.severity >= self.fail_on) {
-                let mut e = serde_json::to_value(v).unwrap_or_default();
-                if let Value::Object(m) = &mut e {
-                    m.insert("ts".into(), ts.clone().into());
-                    m.insert("event".into(), "violation_opened".into());
-                    m.insert("blocking".into(), true.into());
-                }
-                if tx.try_send(e.to_string()).is_err() {
+            for (fingerprint, event) in alerts {
+                if tx.try_send(event).is_err() {
                     eprintln!(
-                        "qgate: watch: --on-violation is behind; an alert for {} was dropped",
-                        v.fingerprint
+                        "qgate: watch: --on-violation is behind; an alert for {fingerprint} was dropped"
                     );
                 }
             }
