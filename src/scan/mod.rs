@@ -126,11 +126,67 @@ pub fn scan_source(lang: Lang, src: &str, pack: &Pack, env_sources: bool) -> (Ve
 /// A pack's prefilter.
 struct Prefilter {
     /// Every sink name by its last segment.
-    sinks: aho_corasick::AhoCorasick,
-    sources: aho_corasick::AhoCorasick,
+    sinks: Words,
+    sources: Words,
     /// Python: the sink words for files that import no sink module's names bare, and the
     /// import spellings that rule a file out.
-    qualified: Option<(aho_corasick::AhoCorasick, aho_corasick::AhoCorasick)>,
+    qualified: Option<(Words, aho_corasick::AhoCorasick)>,
+}
+
+/// Prefilter words, found together by one automaton.
+struct Words {
+    ac: aho_corasick::AhoCorasick,
+    words: Vec<rules::Word>,
+}
+
+impl Words {
+    fn new(words: Vec<rules::Word>) -> Option<Words> {
+        let ac = aho_corasick::AhoCorasick::new(words.iter().map(|w| &w.text)).ok()?;
+        Some(Words { ac, words })
+    }
+
+    /// Whether one of the words occurs in `bytes` as a whole word, and where it counts: a
+    /// word that starts (ends) with an identifier character must not continue an identifier
+    /// before (after) it; see [`rules::Word`] for calls, bare names and decorators.
+    fn occur_in(&self, bytes: &[u8]) -> bool {
+        let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        self.ac.find_overlapping_iter(bytes).any(|m| {
+            let (start, end) = (m.start(), m.end());
+            let Some(w) = self.words.get(m.pattern().as_usize()) else {
+                return true;
+            };
+            let before_ok = !ident(bytes[start]) || start == 0 || !ident(bytes[start - 1]);
+            let after_ok = !ident(bytes[end - 1]) || end == bytes.len() || !ident(bytes[end]);
+            before_ok
+                && after_ok
+                && (!w.bare || start == 0 || bytes[start - 1] != b'.')
+                && (!w.called || called_at(bytes, end))
+                && (!w.decorator || on_decorator_line(bytes, start))
+        })
+    }
+}
+
+/// Whether the text at `at` calls what precedes it: blanks (and line continuations), then
+/// `(`, type arguments `<`, a template literal, an optional call `?.(` or `!(`.
+fn called_at(bytes: &[u8], at: usize) -> bool {
+    bytes
+        .get(at..)
+        .unwrap_or_default()
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\\'))
+        .is_some_and(|b| matches!(b, b'(' | b'<' | b'`' | b'?' | b'!' | b'['))
+}
+
+/// Whether the line holding `at` is a decorator line (`@` first).
+fn on_decorator_line(bytes: &[u8], at: usize) -> bool {
+    let line_start = bytes[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    bytes[line_start..at]
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'@')
 }
 
 /// The rule packs in effect, and a hash of them for the cache key.
@@ -162,8 +218,8 @@ impl Rules {
         for (name, _) in rules::BUILTIN {
             let pack = rules::pack(name, cfg.rules.get(name));
             h.update(serde_json::to_vec(&pack).unwrap_or_default());
-            let sinks = aho_corasick::AhoCorasick::new(pack.sink_names());
-            let sources = aho_corasick::AhoCorasick::new(pack.source_words(cfg.env_sources));
+            let sinks = Words::new(pack.sink_words(name == "python"));
+            let sources = Words::new(pack.source_words(cfg.env_sources));
             // Python spells imports so that a file's bare names can be told apart.
             let qualified = (name == "python")
                 .then(|| {
@@ -173,12 +229,12 @@ impl Rules {
                         .flat_map(|m| [format!("from {m} import"), format!("import {m} as")])
                         .collect();
                     Some((
-                        aho_corasick::AhoCorasick::new(words).ok()?,
+                        Words::new(words)?,
                         aho_corasick::AhoCorasick::new(imports).ok()?,
                     ))
                 })
                 .flatten();
-            if let (Ok(sinks), Ok(sources)) = (sinks, sources) {
+            if let (Some(sinks), Some(sources)) = (sinks, sources) {
                 prefilters.insert(
                     name,
                     Prefilter {
@@ -223,7 +279,7 @@ impl Rules {
             _ => &p.sinks,
         });
         move |chunk: &[u8]| match (p, sinks) {
-            (Some(p), Some(sinks)) => has_word(sinks, chunk) && has_word(&p.sources, chunk),
+            (Some(p), Some(sinks)) => sinks.occur_in(chunk) && p.sources.occur_in(chunk),
             _ => true,
         }
     }
@@ -234,18 +290,6 @@ impl Rules {
             .get(lang.pack_name())
             .unwrap_or_else(|| EMPTY.get_or_init(Pack::default))
     }
-}
-
-/// Whether one of `words` occurs in `bytes` as a whole word: a word that starts (ends) with
-/// an identifier character must not continue an identifier before (after) it.
-fn has_word(words: &aho_corasick::AhoCorasick, bytes: &[u8]) -> bool {
-    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    words.find_overlapping_iter(bytes).any(|m| {
-        let (start, end) = (m.start(), m.end());
-        let before_ok = !ident(bytes[start]) || start == 0 || !ident(bytes[start - 1]);
-        let after_ok = !ident(bytes[end - 1]) || end == bytes.len() || !ident(bytes[end]);
-        before_ok && after_ok
-    })
 }
 
 /// Scans one file's bytes.
@@ -558,6 +602,58 @@ mod prefilter_tests {
         assert!(may("def v(request):\n    return open(request.GET['a'])\n"));
         assert!(may(
             "def v(request, p):\n    return p.read_text(request.GET['a'])\n"
+        ));
+    }
+
+    #[test]
+    fn sink_words_count_where_called_and_decorators_on_decorator_lines() {
+        let rules = Rules::new(&crate::config::ScanConfig::default());
+        let py = |src: &str| rules.may_have_flow(Lang::Python, src.as_bytes());
+        // A builtin sink is not the method of the same name.
+        assert!(!py(
+            "import re\n\ndef v(request):\n    return re.compile(request.GET['a'])\n"
+        ));
+        assert!(py(
+            "def v(request):\n    return compile(request.GET['a'], 'f', 'exec')\n"
+        ));
+        // A sink counts where it is called, blanks and line continuations allowed.
+        assert!(!py(
+            "def v(request, text):\n    return request.GET.get(text)\n"
+        ));
+        assert!(py("def v(request):\n    return open (request.GET['a'])\n"));
+        assert!(py(
+            "def v(request):\n    return open \\\n(request.GET['a'])\n"
+        ));
+        // `.get(` is a handler decorator's word on a decorator line only.
+        assert!(!py("def v(d, path):\n    return open(d.get(path))\n"));
+        assert!(py(
+            "@app.get('/f/{path}')\ndef v(path):\n    return open(path)\n"
+        ));
+        assert!(py(
+            "class A:\n    @router.get('/f/{path}')\n    def v(self, path):\n        return open(path)\n"
+        ));
+        let js = |lang: Lang, src: &str| rules.may_have_flow(lang, src.as_bytes());
+        // Type arguments, optional calls and tagged templates are calls too.
+        assert!(js(
+            Lang::TypeScript,
+            "export async function h(req: Request) { return db.query<Row>(req.body.q); }\n"
+        ));
+        assert!(js(
+            Lang::JavaScript,
+            "function h(req) { return eval?.(req.query.x); }\n"
+        ));
+        assert!(js(
+            Lang::JavaScript,
+            "function h(req) { return db.query`${req.query.x}`; }\n"
+        ));
+        assert!(!js(
+            Lang::JavaScript,
+            "function h(req) { const query = req.query; return query; }\n"
+        ));
+        // Only Python keeps a call's qualifier: Java constructors may be written in full.
+        assert!(js(
+            Lang::Java,
+            "class C { void h(HttpServletRequest r) throws Exception { new java.io.FileInputStream(r.getParameter(\"f\")); } }\n"
         ));
     }
 }

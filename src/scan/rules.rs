@@ -338,64 +338,101 @@ pub fn prefix_matches(pattern: &str, path: &str) -> bool {
     }
 }
 
-impl Pack {
-    /// Names a file must contain for any sink of this pack to occur in it: the last segment
-    /// of every sink call and every sink method. Used to skip files without parsing them.
-    pub fn sink_names(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for s in &self.sinks {
-            for name in [s.call.as_deref(), s.method.as_deref()]
-                .into_iter()
-                .flatten()
-            {
-                let last = name
-                    .rsplit('.')
-                    .next()
-                    .unwrap_or(name)
-                    .trim_start_matches('$');
-                if !last.is_empty() && !out.iter().any(|o| o == last) {
-                    out.push(last.to_string());
-                }
-            }
+/// A word the prefilter looks for, and where an occurrence counts. Words match on
+/// identifier boundaries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    pub text: String,
+    /// A sink: counts only where it is called — followed (after blanks) by `(`, type
+    /// arguments, a template literal, `?.(` or `!(` — since every sink is a call.
+    pub called: bool,
+    /// A bare builtin (`compile`, `eval`): not after a `.`, which names another function
+    /// (`re.compile`). Python only, where a call's path keeps its qualifier.
+    pub bare: bool,
+    /// A handler decorator (`.get(`): counts only on a decorator line (`@app.get(`), not in
+    /// every `dict.get(`.
+    pub decorator: bool,
+}
+
+/// Adds `w`, or, when its text is there already, keeps the laxer reading of the two.
+fn add_word(out: &mut Vec<Word>, w: Word) {
+    if w.text.is_empty() {
+        return;
+    }
+    match out.iter_mut().find(|o| o.text == w.text) {
+        Some(o) => {
+            o.called &= w.called;
+            o.bare &= w.bare;
+            o.decorator &= w.decorator;
         }
-        out
+        None => out.push(w),
+    }
+}
+
+fn sink_word(text: &str, bare: bool) -> Word {
+    Word {
+        text: text.trim_start_matches('$').to_string(),
+        called: true,
+        bare,
+        decorator: false,
     }
 }
 
 impl Pack {
+    /// Words a file must contain for any sink of this pack to occur in it: the last segment
+    /// of every sink call and every sink method. With `bare_calls` (Python), an unqualified
+    /// sink call (`compile`) counts only where it is not a method (`re.compile`).
+    pub fn sink_words(&self, bare_calls: bool) -> Vec<Word> {
+        let mut out = Vec::new();
+        for s in &self.sinks {
+            if let Some(m) = &s.method {
+                add_word(
+                    &mut out,
+                    sink_word(m.rsplit('.').next().unwrap_or(m), false),
+                );
+            }
+            if let Some(call) = &s.call {
+                let bare = bare_calls && !call.contains('.');
+                add_word(
+                    &mut out,
+                    sink_word(call.rsplit('.').next().unwrap_or(call), bare),
+                );
+            }
+        }
+        out
+    }
+
     /// The sink words of a file that imports no sink module's names bare (Python): bare
     /// sinks, method sinks and wildcard sinks by their last segment, qualified sinks
     /// (`os.replace`) only as written out — plus the modules (`os`, `os.path`) whose
     /// `from M import` or `import M as` makes the last segment enough again.
-    pub fn qualified_sink_words(&self) -> (Vec<String>, Vec<String>) {
-        let mut words: Vec<String> = Vec::new();
+    pub fn qualified_sink_words(&self) -> (Vec<Word>, Vec<String>) {
+        let mut words = Vec::new();
         let mut modules: Vec<String> = Vec::new();
-        let add = |v: &mut Vec<String>, w: &str| {
-            if !w.is_empty() && !v.iter().any(|o| o == w) {
-                v.push(w.to_string());
-            }
-        };
         for s in &self.sinks {
             if let Some(m) = &s.method {
-                add(&mut words, m.rsplit('.').next().unwrap_or(m));
+                add_word(
+                    &mut words,
+                    sink_word(m.rsplit('.').next().unwrap_or(m), false),
+                );
             }
             let Some(call) = &s.call else { continue };
             let qualified = call.contains('.') && !call.starts_with('*') && !call.starts_with('$');
             if !qualified {
-                add(
+                let bare = !call.contains('.');
+                add_word(
                     &mut words,
-                    call.rsplit('.')
-                        .next()
-                        .unwrap_or(call)
-                        .trim_start_matches('$'),
+                    sink_word(call.rsplit('.').next().unwrap_or(call), bare),
                 );
                 continue;
             }
-            add(&mut words, call);
+            add_word(&mut words, sink_word(call, false));
             let mut end = 0;
             while let Some(i) = call[end..].find('.') {
                 end += i;
-                add(&mut modules, &call[..end]);
+                if !modules.iter().any(|m| *m == call[..end]) {
+                    modules.push(call[..end].to_string());
+                }
                 end += 1;
             }
         }
@@ -404,34 +441,39 @@ impl Pack {
 
     /// Words a file must contain for any source of this pack to occur in it: request object
     /// names and types, handler decorators and annotations, and the last segment of every
-    /// other source (`argv`). Matched on identifier boundaries.
-    pub fn source_words(&self, env_sources: bool) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        let mut add = |w: &str| {
-            let w = w.trim();
-            if !w.is_empty() && !out.iter().any(|o| o == w) {
-                out.push(w.to_string());
-            }
+    /// other source (`argv`).
+    pub fn source_words(&self, env_sources: bool) -> Vec<Word> {
+        let mut out = Vec::new();
+        let mut add = |w: &str, decorator: bool| {
+            add_word(
+                &mut out,
+                Word {
+                    text: w.trim().to_string(),
+                    called: false,
+                    bare: false,
+                    decorator,
+                },
+            )
         };
-        self.request_names.iter().for_each(|n| add(n));
-        self.request_types.iter().for_each(|t| add(t));
+        self.request_names.iter().for_each(|n| add(n, false));
+        self.request_types.iter().for_each(|t| add(t, false));
         for s in &self.sources {
             if s.path.starts_with("$req") || (s.env && !env_sources) {
                 continue;
             }
             let path = s.path.trim_start_matches("*.");
             match path.rsplit_once('.') {
-                Some((_, last)) => add(last),
+                Some((_, last)) => add(last, false),
                 // A bare function (`input`) is a source only when called.
-                None => add(&format!("{path}(")),
+                None => add(&format!("{path}("), false),
             }
         }
         for h in &self.handlers {
-            for w in [&h.decorator, &h.annotation, &h.param]
-                .into_iter()
-                .flatten()
-            {
-                add(w);
+            if let Some(d) = &h.decorator {
+                add(d, true);
+            }
+            for w in [&h.annotation, &h.param].into_iter().flatten() {
+                add(w, false);
             }
         }
         out
