@@ -17,6 +17,7 @@ pub mod fsutil;
 pub mod git;
 pub mod hooks;
 pub mod kanban;
+pub mod listing;
 pub mod merge;
 pub mod perf;
 pub mod report;

@@ -70,6 +70,7 @@ pub struct Workspace {
     pub overlay: Option<std::collections::HashMap<String, Vec<u8>>>,
     board: OnceLock<Result<Option<Board>, LoadError>>,
     scan: OnceLock<crate::scan::Scan>,
+    files: OnceLock<Vec<String>>,
 }
 
 impl Workspace {
@@ -87,6 +88,7 @@ impl Workspace {
             no_exec: false,
             board: OnceLock::new(),
             scan: OnceLock::new(),
+            files: OnceLock::new(),
         })
     }
 
@@ -153,6 +155,7 @@ impl Workspace {
                     &self.exclude,
                     self.cache_dir.as_deref(),
                     self.overlay.as_ref(),
+                    &|| self.tree_files(),
                 )
             })
             .as_ref()
@@ -174,9 +177,19 @@ impl Workspace {
         self.scan = OnceLock::from(scan);
     }
 
-    /// Forgets the board: it is read again on next use.
+    /// Forgets the board (and the list of files it may be looked for in): both are read
+    /// again on next use.
     pub fn reset_board(&mut self) {
         self.board = OnceLock::new();
+        self.files = OnceLock::new();
+    }
+
+    /// The files of the work tree (gitignore-aware, hidden ones skipped), relative and sorted;
+    /// excludes are not applied. Listed once per run, and cached across runs (see
+    /// [`crate::listing`]).
+    pub fn tree_files(&self) -> &[String] {
+        self.files
+            .get_or_init(|| crate::listing::files(&self.root, self.cache_dir.as_deref()))
     }
 
     /// The source scan, if a check already ran it.

@@ -246,3 +246,64 @@ fn explain_prints_the_rule_packs() {
         assert!(r.stdout().contains(needle), "{needle}");
     }
 }
+
+/// The file list is cached across runs (`.qgate/cache/walk.bin`) and must never go stale: a
+/// new file, an edited `.gitignore` and an edited `.git/info/exclude` are each seen at once.
+#[test]
+fn the_cached_file_list_sees_new_files_and_ignore_edits() {
+    let vuln = "import os, sys\nos.remove(sys.argv[1])\n";
+    let repo = Repo::new();
+    repo.write("app/a.py", vuln);
+    repo.write("lib/deep/notes.txt", "x\n");
+    repo.write(".gitignore", "build/\n");
+    let paths = |r: &common::Run| -> Vec<String> {
+        let mut p: Vec<String> = r
+            .findings("tainted-path")
+            .iter()
+            .map(|f| f["path"].as_str().unwrap_or_default().to_string())
+            .collect();
+        p.sort();
+        p
+    };
+    let stamp = || {
+        std::fs::metadata(repo.path(".qgate/cache/walk.stamp"))
+            .and_then(|m| m.modified())
+            .ok()
+    };
+    // Runs until the list is saved (the tree must be quiet since the walk began), then
+    // once more: that run must take the list from the cache — it writes no walk stamp.
+    let settle_and_reuse = |want: &[&str]| {
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let r = scan(&repo, &[]);
+        assert_eq!(paths(&r), want, "{}", r.explain());
+        assert!(repo.path(".qgate/cache/walk.bin").exists());
+        let before = stamp();
+        let r = scan(&repo, &[]);
+        assert_eq!(paths(&r), want, "{}", r.explain());
+        assert_eq!(stamp(), before, "the cached file list was not used");
+    };
+    scan(&repo, &[]);
+    settle_and_reuse(&["app/a.py"]);
+
+    // A new file in an existing directory.
+    repo.write("lib/deep/b.py", vuln);
+    assert_eq!(paths(&scan(&repo, &[])), ["app/a.py", "lib/deep/b.py"]);
+    settle_and_reuse(&["app/a.py", "lib/deep/b.py"]);
+
+    // .gitignore edited in place (same file, same directory entry).
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(repo.path(".gitignore"))
+        .expect("open .gitignore");
+    std::io::Write::write_all(&mut f, b"lib/\n").expect("append");
+    drop(f);
+    assert_eq!(paths(&scan(&repo, &[])), ["app/a.py"]);
+    settle_and_reuse(&["app/a.py"]);
+
+    // .git/info/exclude edited.
+    repo.write(".git/info/exclude", "app/\n");
+    assert!(paths(&scan(&repo, &[])).is_empty());
+
+    // And a fresh walk agrees.
+    assert!(paths(&scan(&repo, &["--no-cache"])).is_empty());
+}

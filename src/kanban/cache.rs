@@ -47,6 +47,13 @@ pub fn keys_of(root: &std::path::Path, paths: &[String]) -> Vec<Option<Key>> {
         groups
             .par_iter()
             .flat_map_iter(|group| {
+                // A directory of a few files is not worth opening.
+                if group.len() < 4 {
+                    return group
+                        .iter()
+                        .map(|p| std::fs::metadata(root.join(p)).ok().map(|m| Key::of(&m)))
+                        .collect::<Vec<_>>();
+                }
                 let fd = rustix::fs::open(
                     root.join(dir_of(&group[0])),
                     rustix::fs::OFlags::DIRECTORY
@@ -125,6 +132,15 @@ impl Key {
             ctime_ns: st.st_ctime as i128 * 1_000_000_000 + st.st_ctime_nsec as i128,
             ino: st.st_ino,
         }
+    }
+
+    /// Whether the file was last changed before `t` (both timestamps).
+    pub fn before(&self, t: i128) -> bool {
+        self.mtime_ns < t && self.ctime_ns < t
+    }
+
+    pub fn mtime_ns(&self) -> i128 {
+        self.mtime_ns
     }
 
     pub fn settled(&self, now_ns: i128) -> bool {

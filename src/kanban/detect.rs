@@ -4,7 +4,6 @@ use std::io::Read;
 use std::path::Path;
 
 use super::{Format, LoadError};
-use crate::fsutil;
 use crate::workspace::Exclude;
 
 pub const PROMETHEAN_MARKER: &str = "promethean.kanban.json";
@@ -25,11 +24,13 @@ pub struct Source {
 }
 
 /// Finds the board. `Ok(None)`: no board here (the kanban checks then pass with a note).
-pub fn detect(
+/// `tree`: the files of the work tree (see [`crate::workspace::Workspace::tree_files`]).
+pub fn detect<'t>(
     root: &Path,
     format: Option<Format>,
     tasks: Option<&str>,
     exclude: &Exclude,
+    tree: &dyn Fn() -> &'t [String],
 ) -> Result<Option<Source>, LoadError> {
     let marker_of = |f: Format| -> Option<String> {
         let m = match f {
@@ -45,7 +46,7 @@ pub fn detect(
     if let Some(format) = format {
         let mut marker = marker_of(format);
         if format == Format::Obsidian && tasks_override.is_none() {
-            marker = obsidian_boards(root, exclude).into_iter().next();
+            marker = obsidian_boards(root, tree(), exclude).into_iter().next();
             if marker.is_none() {
                 return Err(LoadError {
                     path: "qgate.yaml".into(),
@@ -82,7 +83,7 @@ pub fn detect(
     }
     if found.is_empty() && tasks_override.is_none() {
         found.extend(
-            obsidian_boards(root, exclude)
+            obsidian_boards(root, tree(), exclude)
                 .into_iter()
                 .map(|b| (Format::Obsidian, b)),
         );
@@ -120,28 +121,19 @@ pub fn detect(
     }))
 }
 
-/// Markdown files near the root whose front matter has a `kanban-plugin:` key, sorted.
-fn obsidian_boards(root: &Path, exclude: &Exclude) -> Vec<String> {
-    let mut out = Vec::new();
-    let walker = ignore::WalkBuilder::new(root)
-        .max_depth(Some(OBSIDIAN_DEPTH))
-        .hidden(true)
-        .build();
-    for entry in walker.flatten() {
-        let path = entry.path();
-        if !entry.file_type().is_some_and(|t| t.is_file())
-            || path.extension().is_none_or(|e| e != "md")
-        {
-            continue;
-        }
-        let rel = fsutil::rel_path(root, path);
-        if exclude.is_excluded(&rel) {
-            continue;
-        }
-        if is_obsidian_board(path) {
-            out.push(rel);
-        }
-    }
+/// Markdown files near the root (at most `OBSIDIAN_DEPTH` levels down) among `files` whose
+/// front matter has a `kanban-plugin:` key, sorted.
+fn obsidian_boards(root: &Path, files: &[String], exclude: &Exclude) -> Vec<String> {
+    let mut out: Vec<String> = files
+        .iter()
+        .filter(|rel| {
+            rel.ends_with(".md")
+                && rel.matches('/').count() < OBSIDIAN_DEPTH
+                && !exclude.is_excluded(rel)
+                && is_obsidian_board(&root.join(rel))
+        })
+        .cloned()
+        .collect();
     out.sort();
     out
 }

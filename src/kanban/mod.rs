@@ -385,18 +385,21 @@ pub fn status_in(text: &str) -> Option<String> {
 }
 
 /// Finds and reads the board. `Ok(None)`: there is no board in this repository.
-pub fn load(
+/// `tree`: the files of the work tree, for boards found by their content (Obsidian).
+pub fn load<'t>(
     root: &std::path::Path,
     cfg: &crate::config::Config,
     exclude: &crate::workspace::Exclude,
     cache: Option<&std::path::Path>,
     overlay: Option<&std::collections::HashMap<String, Vec<u8>>>,
+    tree: &dyn Fn() -> &'t [String],
 ) -> Result<Option<Board>, LoadError> {
     let Some(src) = detect(
         root,
         cfg.kanban.format,
         cfg.kanban.tasks.as_deref(),
         exclude,
+        tree,
     )?
     else {
         return Ok(None);

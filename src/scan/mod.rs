@@ -192,8 +192,9 @@ fn on_decorator_line(bytes: &[u8], at: usize) -> bool {
 /// The rule packs in effect, and a hash of them for the cache key.
 pub struct Rules {
     packs: HashMap<&'static str, Pack>,
-    /// Per pack: the words a file must contain to be worth parsing.
-    prefilters: HashMap<&'static str, Prefilter>,
+    /// Per pack: the words a file must contain to be worth parsing (built on first use: a
+    /// run whose files are all cached needs none).
+    prefilters: std::sync::OnceLock<HashMap<&'static str, Prefilter>>,
     pub env_sources: bool,
     pub max_file_size: u64,
     hash: String,
@@ -202,7 +203,6 @@ pub struct Rules {
 impl Rules {
     pub fn new(cfg: &crate::config::ScanConfig) -> Rules {
         let mut packs = HashMap::new();
-        let mut prefilters = HashMap::new();
         let mut h = Sha256::new();
         h.update(env!("CARGO_PKG_VERSION"));
         // A rebuilt binary may analyse differently under the same version number.
@@ -218,32 +218,6 @@ impl Rules {
         for (name, _) in rules::BUILTIN {
             let pack = rules::pack(name, cfg.rules.get(name));
             h.update(serde_json::to_vec(&pack).unwrap_or_default());
-            let sinks = Words::new(pack.sink_words(name == "python"));
-            let sources = Words::new(pack.source_words(cfg.env_sources));
-            // Python spells imports so that a file's bare names can be told apart.
-            let qualified = (name == "python")
-                .then(|| {
-                    let (words, modules) = pack.qualified_sink_words();
-                    let imports: Vec<String> = modules
-                        .iter()
-                        .flat_map(|m| [format!("from {m} import"), format!("import {m} as")])
-                        .collect();
-                    Some((
-                        Words::new(words)?,
-                        aho_corasick::AhoCorasick::new(imports).ok()?,
-                    ))
-                })
-                .flatten();
-            if let (Some(sinks), Some(sources)) = (sinks, sources) {
-                prefilters.insert(
-                    name,
-                    Prefilter {
-                        sinks,
-                        sources,
-                        qualified,
-                    },
-                );
-            }
             packs.insert(name, pack);
         }
         h.update([u8::from(cfg.env_sources)]);
@@ -255,11 +229,46 @@ impl Rules {
             .collect();
         Rules {
             packs,
-            prefilters,
+            prefilters: std::sync::OnceLock::new(),
             env_sources: cfg.env_sources,
             max_file_size: cfg.max_file_size,
             hash,
         }
+    }
+
+    fn prefilters(&self) -> &HashMap<&'static str, Prefilter> {
+        self.prefilters.get_or_init(|| {
+            let mut out = HashMap::new();
+            for (name, pack) in &self.packs {
+                let sinks = Words::new(pack.sink_words(*name == "python"));
+                let sources = Words::new(pack.source_words(self.env_sources));
+                // Python spells imports so that a file's bare names can be told apart.
+                let qualified = (*name == "python")
+                    .then(|| {
+                        let (words, modules) = pack.qualified_sink_words();
+                        let imports: Vec<String> = modules
+                            .iter()
+                            .flat_map(|m| [format!("from {m} import"), format!("import {m} as")])
+                            .collect();
+                        Some((
+                            Words::new(words)?,
+                            aho_corasick::AhoCorasick::new(imports).ok()?,
+                        ))
+                    })
+                    .flatten();
+                if let (Some(sinks), Some(sources)) = (sinks, sources) {
+                    out.insert(
+                        *name,
+                        Prefilter {
+                            sinks,
+                            sources,
+                            qualified,
+                        },
+                    );
+                }
+            }
+            out
+        })
     }
 
     /// Whether `bytes` may hold a flow of `lang`'s pack: a flow needs a sink and a source in
@@ -273,7 +282,7 @@ impl Rules {
     /// as …`), a qualified sink counts only written out: `os.replace`, not every
     /// `str.replace`.
     pub fn flow_words<'a>(&'a self, lang: Lang, file: &[u8]) -> impl Fn(&[u8]) -> bool + 'a {
-        let p = self.prefilters.get(lang.pack_name());
+        let p = self.prefilters().get(lang.pack_name());
         let sinks = p.map(|p| match &p.qualified {
             Some((strict, bare_imports)) if !bare_imports.is_match(file) => strict,
             _ => &p.sinks,
@@ -365,46 +374,29 @@ pub fn source_files(ws: &Workspace) -> Vec<(String, Lang)> {
             .filter_map(|p| Lang::of(p).map(|l| (p.clone(), l)))
             .collect();
     }
-    let found = std::sync::Mutex::new(Vec::new());
-    let walker = ignore::WalkBuilder::new(&ws.root)
-        .hidden(true)
-        .follow_links(false)
-        .build_parallel();
-    walker.run(|| {
-        Box::new(|entry| {
-            let Ok(entry) = entry else {
-                return ignore::WalkState::Continue;
-            };
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
-                return ignore::WalkState::Continue;
-            }
-            let rel = crate::fsutil::rel_path(&ws.root, entry.path());
-            if let Some(lang) = Lang::of(&rel)
-                && !ws.exclude.is_excluded(&rel)
-                && ws.in_shard(&rel)
-                && let Ok(mut v) = found.lock()
-            {
-                v.push((rel, lang));
-            }
-            ignore::WalkState::Continue
-        })
-    });
-    let mut files = found.into_inner().unwrap_or_default();
-    files.sort();
-    files
+    ws.tree_files()
+        .iter()
+        .filter(|rel| !ws.exclude.is_excluded(rel) && ws.in_shard(rel))
+        .filter_map(|rel| Lang::of(rel).map(|l| (rel.clone(), l)))
+        .collect()
 }
 
 /// Scans the workspace, reusing cached results for files whose content did not change.
 pub fn scan(ws: &Workspace) -> Scan {
     let rules = Rules::new(&ws.config.scan);
-    let files = source_files(ws);
     let cache_path = ws.cache_dir.as_ref().map(|d| d.join(CACHE_FILE));
-    let cached: CacheFile = cache_path
-        .as_ref()
-        .and_then(|p| std::fs::read(p).ok())
-        .and_then(|b| postcard::from_bytes::<CacheFile>(&b).ok())
-        .filter(|c| c.version == env!("CARGO_PKG_VERSION") && c.rules == rules.hash)
-        .unwrap_or_default();
+    // Listing the tree and reading the cache do not wait for each other.
+    let (files, cached) = rayon::join(
+        || source_files(ws),
+        || -> CacheFile {
+            cache_path
+                .as_ref()
+                .and_then(|p| std::fs::read(p).ok())
+                .and_then(|b| postcard::from_bytes::<CacheFile>(&b).ok())
+                .filter(|c| c.version == env!("CARGO_PKG_VERSION") && c.rules == rules.hash)
+                .unwrap_or_default()
+        },
+    );
     let progress = Progress::new(files.len());
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -1,0 +1,267 @@
+//! The files of the work tree, as the gitignore-aware walk finds them, and a cache of that
+//! list, so that a warm run stats the tree instead of reading every directory again (git's
+//! untracked cache, in small).
+//!
+//! The list stays valid while
+//! - every walked directory keeps its metadata: creating, removing or renaming an entry
+//!   changes a directory's mtime and ctime (and a new `.gitignore` or `.git` is such an
+//!   entry);
+//! - every ignore file the walk consulted keeps its own: `.gitignore` and `.ignore` in the
+//!   walked directories and above the root, `.git/info/exclude`, git's global config files
+//!   and the global excludes file they name, with the environment that locates them;
+//! - the `.git` and `.jj` markers above the root neither appear nor vanish.
+//!
+//! Directories and files touched in the timestamp tick the walk started in, or later, are
+//! "racy" (a second change in the same tick would go unseen) and keep the list from being
+//! saved: as git does with its index, the tick is read off a stamp file written just before
+//! the walk, in the file system's own clock and granularity. A `.git` file (a worktree,
+//! whose excludes live elsewhere) also keeps it from being saved. Anything unexpected means a
+//! walk.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::kanban::cache::Key;
+
+const FILE_NAME: &str = "walk.bin";
+const STAMP: &str = "walk.stamp";
+
+/// Writes the stamp file and returns its modification time: the start of a walk, as the file
+/// system records time.
+fn stamp(cache_dir: &Path) -> Option<i128> {
+    std::fs::create_dir_all(cache_dir).ok()?;
+    let path = cache_dir.join(STAMP);
+    std::fs::write(&path, b"walk\n").ok()?;
+    key_of(&path).map(|k| k.mtime_ns())
+}
+
+#[derive(Serialize, Deserialize, PartialEq, Eq, Clone, Debug)]
+enum Guard {
+    Absent,
+    /// A directory that only needs to exist (`.git` above the root).
+    Dir,
+    File(Key),
+}
+
+#[derive(Serialize, Deserialize)]
+struct Listing {
+    version: String,
+    context: String,
+    /// Walked directories, relative to the root ("" is the root), and their metadata.
+    dirs: Vec<(String, Key)>,
+    /// Paths whose state decides what the walk ignores.
+    guards: Vec<(PathBuf, Guard)>,
+    files: Vec<String>,
+}
+
+fn guard_of(path: &Path) -> Guard {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => Guard::Dir,
+        Ok(m) => Guard::File(Key::of(&m)),
+        Err(_) => Guard::Absent,
+    }
+}
+
+fn key_of(path: &Path) -> Option<Key> {
+    std::fs::symlink_metadata(path).ok().map(|m| Key::of(&m))
+}
+
+/// What the metadata cannot vouch for: the binary, the root and the variables that locate
+/// git's global files.
+fn context(root: &Path) -> String {
+    let mut out = format!("{}\0{}", env!("CARGO_PKG_VERSION"), root.display());
+    for var in ["HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_GLOBAL"] {
+        out.push('\0');
+        out.push_str(&std::env::var(var).unwrap_or_default());
+    }
+    out
+}
+
+/// git's global config files and the global excludes file they name.
+fn global_guards() -> Vec<PathBuf> {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let xdg = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|x| !x.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| home.as_ref().map(|h| h.join(".config")));
+    let mut out = Vec::new();
+    if let Some(p) = std::env::var_os("GIT_CONFIG_GLOBAL") {
+        out.push(PathBuf::from(p));
+    }
+    if let Some(h) = &home {
+        out.push(h.join(".gitconfig"));
+    }
+    if let Some(x) = &xdg {
+        out.push(x.join("git/config"));
+        out.push(x.join("git/ignore"));
+    }
+    if let Some(p) = ignore::gitignore::gitconfig_excludes_path() {
+        out.push(p);
+    }
+    out
+}
+
+/// The files of the tree at `root` (relative, sorted): the last walk's list while nothing
+/// that decides it has changed, else a new walk (saved for next time). `cache_dir`: `None`
+/// to always walk.
+pub fn files(root: &Path, cache_dir: Option<&Path>) -> Vec<String> {
+    if let Some(files) = cache_dir.and_then(|d| load(root, d)) {
+        return files;
+    }
+    let stamp = cache_dir.and_then(stamp);
+    let (dirs, files) = walk(root);
+    if let (Some(dir), Some(stamp)) = (cache_dir, stamp) {
+        save(root, dir, stamp, &dirs, &files);
+    }
+    files
+}
+
+/// The gitignore-aware walk (hidden entries skipped, links not followed): the directories
+/// it entered and the files it found (sorted), relative to `root`.
+fn walk(root: &Path) -> (Vec<String>, Vec<String>) {
+    let found = std::sync::Mutex::new((Vec::new(), Vec::new()));
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(true)
+        .follow_links(false)
+        .build_parallel();
+    walker.run(|| {
+        Box::new(|entry| {
+            let Ok(entry) = entry else {
+                return ignore::WalkState::Continue;
+            };
+            let Some(kind) = entry.file_type() else {
+                return ignore::WalkState::Continue;
+            };
+            let rel = crate::fsutil::rel_path(root, entry.path());
+            if kind.is_dir() {
+                if let Ok(mut v) = found.lock() {
+                    v.0.push(rel);
+                }
+            } else if kind.is_file()
+                && let Ok(mut v) = found.lock()
+            {
+                v.1.push(rel);
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    let (dirs, mut files) = found.into_inner().unwrap_or_default();
+    files.sort();
+    (dirs, files)
+}
+
+/// The files listed by the last walk, if nothing that decides the walk has changed since.
+fn load(root: &Path, cache_dir: &Path) -> Option<Vec<String>> {
+    let bytes = std::fs::read(cache_dir.join(FILE_NAME)).ok()?;
+    let listing: Listing = postcard::from_bytes(&bytes).ok()?;
+    if listing.version != env!("CARGO_PKG_VERSION") || listing.context != context(root) {
+        return None;
+    }
+    let dirs_same = par_map(&listing.dirs, |(rel, key)| {
+        key_of(&root.join(rel)).as_ref() == Some(key)
+    });
+    let same = dirs_same.iter().all(|s| *s)
+        && listing
+            .guards
+            .iter()
+            .all(|(path, guard)| guard_of(path) == *guard);
+    same.then_some(listing.files)
+}
+
+/// Saves what a walk that started at `stamp` (see [`stamp`]) found in `dirs`: `files`.
+/// Failures are ignored (the list is a cache), and so is a walk that cannot be vouched for.
+fn save(root: &Path, cache_dir: &Path, stamp: i128, dirs: &[String], files: &[String]) {
+    let settled = |g: &Guard| match g {
+        Guard::File(k) => k.before(stamp),
+        _ => true,
+    };
+    // Per directory: its own key, and the ignore files and markers in it.
+    type DirState = ((String, Key), Vec<(PathBuf, Guard)>);
+    let per_dir: Option<Vec<DirState>> = par_map(dirs, |rel| {
+        let dir = root.join(rel);
+        let key = key_of(&dir).filter(|k| k.before(stamp))?;
+        let mut guards = Vec::new();
+        for name in [".gitignore", ".ignore"] {
+            let path = dir.join(name);
+            match guard_of(&path) {
+                Guard::Absent => {}
+                g => guards.push((path, g)),
+            }
+        }
+        match guard_of(&dir.join(".git")) {
+            Guard::Dir => {
+                let exclude = dir.join(".git/info/exclude");
+                let g = guard_of(&exclude);
+                guards.push((exclude, g));
+            }
+            Guard::File(_) => return None,
+            Guard::Absent => {}
+        }
+        guards
+            .iter()
+            .all(|(_, g)| settled(g))
+            .then_some(((rel.clone(), key), guards))
+    })
+    .into_iter()
+    .collect();
+    let Some(per_dir) = per_dir else { return };
+    let mut dir_keys = Vec::with_capacity(per_dir.len());
+    let mut guards = Vec::new();
+    for (d, g) in per_dir {
+        dir_keys.push(d);
+        guards.extend(g);
+    }
+    // Above the root: ignore files apply from there too, and the markers say where a
+    // repository starts.
+    let Ok(abs) = root.canonicalize() else { return };
+    for dir in abs.ancestors().skip(1) {
+        for name in [".gitignore", ".ignore", ".git/info/exclude", ".jj"] {
+            let path = dir.join(name);
+            let g = guard_of(&path);
+            guards.push((path, g));
+        }
+        match guard_of(&dir.join(".git")) {
+            Guard::File(_) => return,
+            g => guards.push((dir.join(".git"), g)),
+        }
+    }
+    for path in global_guards() {
+        let g = guard_of(&path);
+        guards.push((path, g));
+    }
+    if !guards.iter().all(|(_, g)| settled(g)) {
+        return;
+    }
+    let listing = Listing {
+        version: env!("CARGO_PKG_VERSION").into(),
+        context: context(root),
+        dirs: dir_keys,
+        guards,
+        files: files.to_vec(),
+    };
+    if let Ok(bytes) = postcard::to_stdvec(&listing) {
+        let _ = crate::fsutil::atomic_write(&cache_dir.join(FILE_NAME), &bytes);
+    }
+}
+
+/// `f` over `items` on a few scoped threads, in order. Not rayon: the list is built inside a
+/// `OnceLock` that rayon workers may be waiting on, and a pool whose workers all wait cannot
+/// run the work they wait for.
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = items.len().div_ceil(threads).max(256);
+    if chunk >= items.len() {
+        return items.iter().map(&f).collect();
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| s.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
