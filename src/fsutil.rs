@@ -67,9 +67,54 @@ pub fn atomic_write(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// `f` over `items` in order, on the calling thread and a few scoped helpers that take
+/// chunks from a shared cursor: a helper the scheduler starts late simply takes fewer.
+/// Not rayon: the file list is built inside a `OnceLock` that rayon workers may be waiting
+/// on, and a pool whose workers all wait cannot run the work they wait for; and stat-bound
+/// work wants the calling thread to start at once.
+pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    const CHUNK: usize = 64;
+    let helpers = std::thread::available_parallelism().map_or(1, |n| n.get()) - 1;
+    if helpers == 0 || items.len() <= CHUNK {
+        return items.iter().map(&f).collect();
+    }
+    let cursor = AtomicUsize::new(0);
+    let work = || {
+        let mut done: Vec<(usize, Vec<R>)> = Vec::new();
+        loop {
+            let start = cursor.fetch_add(CHUNK, Ordering::Relaxed);
+            if start >= items.len() {
+                return done;
+            }
+            let end = (start + CHUNK).min(items.len());
+            done.push((start, items[start..end].iter().map(&f).collect()));
+        }
+    };
+    let mut parts = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..helpers).map(|_| s.spawn(work)).collect();
+        let mut parts = work();
+        for h in handles {
+            parts.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        parts
+    });
+    parts.sort_unstable_by_key(|(start, _)| *start);
+    parts.into_iter().flat_map(|(_, r)| r).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn par_map_keeps_order_at_every_size() {
+        for n in [0, 1, 63, 64, 65, 1000, 4097] {
+            let items: Vec<usize> = (0..n).collect();
+            let out = par_map(&items, |i| i * 2);
+            assert_eq!(out, items.iter().map(|i| i * 2).collect::<Vec<_>>(), "n = {n}");
+        }
+    }
 
     #[test]
     fn relative_paths_use_forward_slashes() {

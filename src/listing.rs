@@ -158,7 +158,15 @@ fn load(root: &Path, cache_dir: &Path) -> Option<Vec<String>> {
     if listing.version != env!("CARGO_PKG_VERSION") || listing.context != context(root) {
         return None;
     }
-    let dirs_same = par_map(&listing.dirs, |(rel, key)| {
+    #[cfg(unix)]
+    let dirs_same = {
+        let root_fd = crate::kanban::cache::open_dir(root)?;
+        crate::fsutil::par_map(&listing.dirs, |(rel, key)| {
+            crate::kanban::cache::key_in(&root_fd, rel).as_ref() == Some(key)
+        })
+    };
+    #[cfg(not(unix))]
+    let dirs_same = crate::fsutil::par_map(&listing.dirs, |(rel, key)| {
         key_of(&root.join(rel)).as_ref() == Some(key)
     });
     let same = dirs_same.iter().all(|s| *s)
@@ -178,7 +186,7 @@ fn save(root: &Path, cache_dir: &Path, stamp: i128, dirs: &[String], files: &[St
     };
     // Per directory: its own key, and the ignore files and markers in it.
     type DirState = ((String, Key), Vec<(PathBuf, Guard)>);
-    let per_dir: Option<Vec<DirState>> = par_map(dirs, |rel| {
+    let per_dir: Option<Vec<DirState>> = crate::fsutil::par_map(dirs, |rel| {
         let dir = root.join(rel);
         let key = key_of(&dir).filter(|k| k.before(stamp))?;
         let mut guards = Vec::new();
@@ -243,25 +251,4 @@ fn save(root: &Path, cache_dir: &Path, stamp: i128, dirs: &[String], files: &[St
     if let Ok(bytes) = postcard::to_stdvec(&listing) {
         let _ = crate::fsutil::atomic_write(&cache_dir.join(FILE_NAME), &bytes);
     }
-}
-
-/// `f` over `items` on a few scoped threads, in order. Not rayon: the list is built inside a
-/// `OnceLock` that rayon workers may be waiting on, and a pool whose workers all wait cannot
-/// run the work they wait for.
-fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = items.len().div_ceil(threads).max(256);
-    if chunk >= items.len() {
-        return items.iter().map(&f).collect();
-    }
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| s.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
 }

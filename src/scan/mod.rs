@@ -191,7 +191,9 @@ fn on_decorator_line(bytes: &[u8], at: usize) -> bool {
 
 /// The rule packs in effect, and a hash of them for the cache key.
 pub struct Rules {
-    packs: HashMap<&'static str, Pack>,
+    /// Parsed on first use, like the prefilters.
+    packs: std::sync::OnceLock<HashMap<&'static str, Pack>>,
+    extra: HashMap<&'static str, Pack>,
     /// Per pack: the words a file must contain to be worth parsing (built on first use: a
     /// run whose files are all cached needs none).
     prefilters: std::sync::OnceLock<HashMap<&'static str, Prefilter>>,
@@ -202,7 +204,6 @@ pub struct Rules {
 
 impl Rules {
     pub fn new(cfg: &crate::config::ScanConfig) -> Rules {
-        let mut packs = HashMap::new();
         let mut h = Sha256::new();
         h.update(env!("CARGO_PKG_VERSION"));
         // A rebuilt binary may analyse differently under the same version number.
@@ -215,10 +216,11 @@ impl Rules {
                 h.update(format!("{t:?}"));
             }
         }
-        for (name, _) in rules::BUILTIN {
-            let pack = rules::pack(name, cfg.rules.get(name));
-            h.update(serde_json::to_vec(&pack).unwrap_or_default());
-            packs.insert(name, pack);
+        for (name, text) in rules::BUILTIN {
+            // The pack's text and the user's additions decide the pack.
+            h.update(name);
+            h.update(text);
+            h.update(serde_json::to_vec(&cfg.rules.get(name)).unwrap_or_default());
         }
         h.update([u8::from(cfg.env_sources)]);
         let hash = h
@@ -228,7 +230,8 @@ impl Rules {
             .map(|b| format!("{b:02x}"))
             .collect();
         Rules {
-            packs,
+            packs: std::sync::OnceLock::new(),
+            extra: cfg.rules.clone(),
             prefilters: std::sync::OnceLock::new(),
             env_sources: cfg.env_sources,
             max_file_size: cfg.max_file_size,
@@ -236,10 +239,19 @@ impl Rules {
         }
     }
 
+    fn packs(&self) -> &HashMap<&'static str, Pack> {
+        self.packs.get_or_init(|| {
+            rules::BUILTIN
+                .iter()
+                .map(|(name, _)| (*name, rules::pack(name, self.extra.get(name))))
+                .collect()
+        })
+    }
+
     fn prefilters(&self) -> &HashMap<&'static str, Prefilter> {
         self.prefilters.get_or_init(|| {
             let mut out = HashMap::new();
-            for (name, pack) in &self.packs {
+            for (name, pack) in self.packs() {
                 let sinks = Words::new(pack.sink_words(*name == "python"));
                 let sources = Words::new(pack.source_words(self.env_sources));
                 // Python spells imports so that a file's bare names can be told apart.
@@ -295,7 +307,7 @@ impl Rules {
 
     pub fn pack(&self, lang: Lang) -> &Pack {
         static EMPTY: std::sync::OnceLock<Pack> = std::sync::OnceLock::new();
-        self.packs
+        self.packs()
             .get(lang.pack_name())
             .unwrap_or_else(|| EMPTY.get_or_init(Pack::default))
     }
