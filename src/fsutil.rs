@@ -112,7 +112,11 @@ mod tests {
         for n in [0, 1, 63, 64, 65, 1000, 4097] {
             let items: Vec<usize> = (0..n).collect();
             let out = par_map(&items, |i| i * 2);
-            assert_eq!(out, items.iter().map(|i| i * 2).collect::<Vec<_>>(), "n = {n}");
+            assert_eq!(
+                out,
+                items.iter().map(|i| i * 2).collect::<Vec<_>>(),
+                "n = {n}"
+            );
         }
     }
 

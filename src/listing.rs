@@ -110,19 +110,32 @@ pub fn files(root: &Path, cache_dir: Option<&Path>) -> Vec<String> {
         return files;
     }
     let stamp = cache_dir.and_then(stamp);
-    let (dirs, files) = walk(root);
+    let walked = walk(root);
     if let (Some(dir), Some(stamp)) = (cache_dir, stamp) {
-        save(root, dir, stamp, &dirs, &files);
+        save(root, dir, stamp, &walked);
     }
-    files
+    walked.files
 }
 
-/// The gitignore-aware walk (hidden entries skipped, links not followed): the directories
-/// it entered and the files it found (sorted), relative to `root`.
-fn walk(root: &Path) -> (Vec<String>, Vec<String>) {
-    let found = std::sync::Mutex::new((Vec::new(), Vec::new()));
+/// What a walk met, relative to the root.
+#[derive(Default)]
+struct Walked {
+    /// The directories it entered ("" is the root).
+    dirs: Vec<String>,
+    /// The files it found, sorted.
+    files: Vec<String>,
+    /// The `.gitignore`, `.ignore` and `.git` entries it passed (those not ignored).
+    vcs: Vec<String>,
+}
+
+/// The gitignore-aware walk: hidden entries skipped (but `.gitignore`, `.ignore` and `.git`
+/// noted), links not followed.
+fn walk(root: &Path) -> Walked {
+    let found = std::sync::Mutex::new(Walked::default());
+    // Hidden entries are skipped here rather than by the walker, so that the ignore files
+    // and markers among them are seen without a `stat` per directory.
     let walker = ignore::WalkBuilder::new(root)
-        .hidden(true)
+        .hidden(false)
         .follow_links(false)
         .build_parallel();
     walker.run(|| {
@@ -134,21 +147,61 @@ fn walk(root: &Path) -> (Vec<String>, Vec<String>) {
                 return ignore::WalkState::Continue;
             };
             let rel = crate::fsutil::rel_path(root, entry.path());
-            if kind.is_dir() {
-                if let Ok(mut v) = found.lock() {
-                    v.0.push(rel);
+            let name = entry.file_name().as_encoded_bytes();
+            if entry.depth() > 0 && name.first() == Some(&b'.') {
+                if matches!(name, b".gitignore" | b".ignore" | b".git")
+                    && let Ok(mut v) = found.lock()
+                {
+                    v.vcs.push(rel);
                 }
-            } else if kind.is_file()
-                && let Ok(mut v) = found.lock()
-            {
-                v.1.push(rel);
+                return if kind.is_dir() {
+                    ignore::WalkState::Skip
+                } else {
+                    ignore::WalkState::Continue
+                };
+            }
+            if let Ok(mut v) = found.lock() {
+                if kind.is_dir() {
+                    v.dirs.push(rel);
+                } else if kind.is_file() {
+                    v.files.push(rel);
+                }
             }
             ignore::WalkState::Continue
         })
     });
-    let (dirs, mut files) = found.into_inner().unwrap_or_default();
-    files.sort();
-    (dirs, files)
+    let mut walked = found.into_inner().unwrap_or_default();
+    walked.files.sort();
+    walked
+}
+
+/// Whether a pattern in `texts` (ignore files) could ignore a file named `.gitignore` or
+/// `.ignore`, or a directory named `.git`: then the walk may not have seen them all. Judged
+/// by each pattern's last component alone, so a doubt counts as yes.
+fn may_hide_ignore_files<'a>(texts: impl Iterator<Item = &'a str>) -> bool {
+    let mut b = ignore::gitignore::GitignoreBuilder::new("/");
+    for text in texts {
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') || line.starts_with('!') {
+                continue;
+            }
+            let last = line
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or(line);
+            if b.add_line(None, if last.is_empty() { "*" } else { last })
+                .is_err()
+            {
+                return true;
+            }
+        }
+    }
+    let Ok(gi) = b.build() else { return true };
+    gi.matched("/.gitignore", false).is_ignore()
+        || gi.matched("/.ignore", false).is_ignore()
+        || gi.matched("/.git", true).is_ignore()
 }
 
 /// The files listed by the last walk, if nothing that decides the walk has changed since.
@@ -177,49 +230,14 @@ fn load(root: &Path, cache_dir: &Path) -> Option<Vec<String>> {
     same.then_some(listing.files)
 }
 
-/// Saves what a walk that started at `stamp` (see [`stamp`]) found in `dirs`: `files`.
-/// Failures are ignored (the list is a cache), and so is a walk that cannot be vouched for.
-fn save(root: &Path, cache_dir: &Path, stamp: i128, dirs: &[String], files: &[String]) {
+/// Saves what a walk that started at `stamp` (see [`stamp`]) found. Failures are ignored
+/// (the list is a cache), and so is a walk that cannot be vouched for.
+fn save(root: &Path, cache_dir: &Path, stamp: i128, walked: &Walked) {
     let settled = |g: &Guard| match g {
         Guard::File(k) => k.before(stamp),
         _ => true,
     };
-    // Per directory: its own key, and the ignore files and markers in it.
-    type DirState = ((String, Key), Vec<(PathBuf, Guard)>);
-    let per_dir: Option<Vec<DirState>> = crate::fsutil::par_map(dirs, |rel| {
-        let dir = root.join(rel);
-        let key = key_of(&dir).filter(|k| k.before(stamp))?;
-        let mut guards = Vec::new();
-        for name in [".gitignore", ".ignore"] {
-            let path = dir.join(name);
-            match guard_of(&path) {
-                Guard::Absent => {}
-                g => guards.push((path, g)),
-            }
-        }
-        match guard_of(&dir.join(".git")) {
-            Guard::Dir => {
-                let exclude = dir.join(".git/info/exclude");
-                let g = guard_of(&exclude);
-                guards.push((exclude, g));
-            }
-            Guard::File(_) => return None,
-            Guard::Absent => {}
-        }
-        guards
-            .iter()
-            .all(|(_, g)| settled(g))
-            .then_some(((rel.clone(), key), guards))
-    })
-    .into_iter()
-    .collect();
-    let Some(per_dir) = per_dir else { return };
-    let mut dir_keys = Vec::with_capacity(per_dir.len());
-    let mut guards = Vec::new();
-    for (d, g) in per_dir {
-        dir_keys.push(d);
-        guards.extend(g);
-    }
+    let mut guards: Vec<(PathBuf, Guard)> = Vec::new();
     // Above the root: ignore files apply from there too, and the markers say where a
     // repository starts.
     let Ok(abs) = root.canonicalize() else { return };
@@ -238,6 +256,63 @@ fn save(root: &Path, cache_dir: &Path, stamp: i128, dirs: &[String], files: &[St
         let g = guard_of(&path);
         guards.push((path, g));
     }
+    // In the tree: the ignore files and markers the walk saw...
+    for rel in &walked.vcs {
+        let path = root.join(rel);
+        match guard_of(&path) {
+            Guard::Dir => {
+                let exclude = path.join("info/exclude");
+                let g = guard_of(&exclude);
+                guards.push((exclude, g));
+            }
+            // A worktree's `.git` file: its excludes live elsewhere.
+            Guard::File(_) if rel.ends_with(".git") => return,
+            g => guards.push((path, g)),
+        }
+    }
+    // ...which are all of them unless some pattern could ignore one: then every directory
+    // is asked.
+    let texts: Vec<String> = guards
+        .iter()
+        .filter(|(_, g)| matches!(g, Guard::File(_)))
+        .filter_map(|(p, _)| std::fs::read_to_string(p).ok())
+        .collect();
+    let unseen = may_hide_ignore_files(texts.iter().map(String::as_str));
+    type DirState = ((String, Key), Vec<(PathBuf, Guard)>);
+    let per_dir: Option<Vec<DirState>> = crate::fsutil::par_map(&walked.dirs, |rel| {
+        let dir = root.join(rel);
+        let key = key_of(&dir).filter(|k| k.before(stamp))?;
+        let mut found = Vec::new();
+        if unseen {
+            for name in [".gitignore", ".ignore"] {
+                let path = dir.join(name);
+                match guard_of(&path) {
+                    Guard::Absent => {}
+                    g => found.push((path, g)),
+                }
+            }
+            match guard_of(&dir.join(".git")) {
+                Guard::Dir => {
+                    let exclude = dir.join(".git/info/exclude");
+                    let g = guard_of(&exclude);
+                    found.push((exclude, g));
+                }
+                Guard::File(_) => return None,
+                Guard::Absent => {}
+            }
+        }
+        Some(((rel.clone(), key), found))
+    })
+    .into_iter()
+    .collect();
+    let Some(per_dir) = per_dir else { return };
+    let mut dir_keys = Vec::with_capacity(per_dir.len());
+    for (d, g) in per_dir {
+        dir_keys.push(d);
+        guards.extend(g);
+    }
+    guards.sort_by(|a, b| a.0.cmp(&b.0));
+    guards.dedup_by(|a, b| a.0 == b.0);
     if !guards.iter().all(|(_, g)| settled(g)) {
         return;
     }
@@ -246,9 +321,27 @@ fn save(root: &Path, cache_dir: &Path, stamp: i128, dirs: &[String], files: &[St
         context: context(root),
         dirs: dir_keys,
         guards,
-        files: files.to_vec(),
+        files: walked.files.clone(),
     };
     if let Ok(bytes) = postcard::to_stdvec(&listing) {
         let _ = crate::fsutil::atomic_write(&cache_dir.join(FILE_NAME), &bytes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_hide_ignore_files;
+
+    #[test]
+    fn patterns_that_could_hide_ignore_files_are_noticed() {
+        let may = |t: &str| may_hide_ignore_files(std::iter::once(t));
+        assert!(!may("target/\n*.pyc\n/build\n# .gitignore\n!.ignore\n"));
+        assert!(!may("node_modules/\ndocs/*.md\n"));
+        assert!(may(".*\n"));
+        assert!(may("sub/.gitignore\n"));
+        assert!(may(".git/\n"));
+        assert!(may("*ignore\n"));
+        assert!(may("**\n"));
+        assert!(may("docs/\n*\n"));
     }
 }

@@ -307,3 +307,38 @@ fn the_cached_file_list_sees_new_files_and_ignore_edits() {
     // And a fresh walk agrees.
     assert!(paths(&scan(&repo, &["--no-cache"])).is_empty());
 }
+
+/// An ignore file that is itself ignored is still obeyed by the walk, so the cached file list
+/// must notice when it changes although the walk never lists it.
+#[test]
+fn the_cached_file_list_sees_edits_to_ignored_ignore_files() {
+    let vuln = "import os, sys\nos.remove(sys.argv[1])\n";
+    let repo = Repo::new();
+    repo.write(".gitignore", ".ignore\n");
+    repo.write("lib/.ignore", "secret/\n");
+    repo.write("lib/secret/x.py", vuln);
+    repo.write("app/a.py", vuln);
+    let paths = |r: &common::Run| -> Vec<String> {
+        let mut p: Vec<String> = r
+            .findings("tainted-path")
+            .iter()
+            .map(|f| f["path"].as_str().unwrap_or_default().to_string())
+            .collect();
+        p.sort();
+        p
+    };
+    let stamp = || {
+        std::fs::metadata(repo.path(".qgate/cache/walk.stamp"))
+            .and_then(|m| m.modified())
+            .ok()
+    };
+    scan(&repo, &[]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_eq!(paths(&scan(&repo, &[])), ["app/a.py"]);
+    let before = stamp();
+    assert_eq!(paths(&scan(&repo, &[])), ["app/a.py"]);
+    assert_eq!(stamp(), before, "the cached file list was not used");
+    // Rewritten in place: same inode, same directory entries.
+    std::fs::write(repo.path("lib/.ignore"), "other/\n").expect("rewrite");
+    assert_eq!(paths(&scan(&repo, &[])), ["app/a.py", "lib/secret/x.py"]);
+}
