@@ -102,19 +102,71 @@ fn global_guards() -> Vec<PathBuf> {
     out
 }
 
-/// The files of the tree at `root` (relative, sorted): the last walk's list while nothing
-/// that decides it has changed, else a new walk (saved for next time). `cache_dir`: `None`
-/// to always walk.
-pub fn files(root: &Path, cache_dir: Option<&Path>) -> Vec<String> {
-    if let Some(files) = cache_dir.and_then(|d| load(root, d)) {
-        return files;
+/// The files of a tree, and the metadata of the ones asked for, read while listing them.
+#[derive(Default)]
+pub struct Tree {
+    /// Relative to the root, sorted.
+    pub files: Vec<String>,
+    /// Aligned with `files`: each wanted file's key (`None`: not wanted, or unreadable).
+    pub keys: Vec<Option<Key>>,
+}
+
+/// Which files [`tree`] reads the metadata of.
+pub type Wanted<'a> = &'a (dyn Fn(&str) -> bool + Sync);
+
+/// The files of the tree at `root`: the last walk's list while nothing that decides it has
+/// changed, else a new walk (saved for next time), with the keys of the `wanted` files taken
+/// in the same pass as the checks of the list. `cache_dir`: `None` to always walk.
+pub fn tree(root: &Path, cache_dir: Option<&Path>, wanted: Wanted<'_>) -> Tree {
+    if let Some(tree) = cache_dir.and_then(|d| load(root, d, wanted)) {
+        return tree;
     }
     let stamp = cache_dir.and_then(stamp);
     let walked = walk(root);
     if let (Some(dir), Some(stamp)) = (cache_dir, stamp) {
         save(root, dir, stamp, &walked);
     }
-    walked.files
+    let jobs: Vec<(&str, Option<&Key>)> = walked
+        .files
+        .iter()
+        .filter(|f| wanted(f))
+        .map(|f| (f.as_str(), None))
+        .collect();
+    let keys = stat_all(root, &jobs).unwrap_or_default();
+    Tree {
+        keys: align(&walked.files, wanted, keys),
+        files: walked.files,
+    }
+}
+
+/// The keys of `jobs` (relative to `root`), in one parallel pass.
+fn stat_all(root: &Path, jobs: &[(&str, Option<&Key>)]) -> Option<Vec<Option<Key>>> {
+    #[cfg(unix)]
+    {
+        let root_fd = crate::kanban::cache::open_dir(root)?;
+        Some(crate::fsutil::par_map(jobs, |(rel, _)| {
+            crate::kanban::cache::key_in(&root_fd, rel)
+        }))
+    }
+    #[cfg(not(unix))]
+    Some(crate::fsutil::par_map(jobs, |(rel, _)| {
+        key_of(&root.join(rel))
+    }))
+}
+
+/// Spreads the keys of the wanted files (in order) over all files.
+fn align(files: &[String], wanted: Wanted<'_>, keys: Vec<Option<Key>>) -> Vec<Option<Key>> {
+    let mut keys = keys.into_iter();
+    files
+        .iter()
+        .map(|f| {
+            if wanted(f) {
+                keys.next().flatten()
+            } else {
+                None
+            }
+        })
+        .collect()
 }
 
 /// What a walk met, relative to the root.
@@ -204,30 +256,43 @@ fn may_hide_ignore_files<'a>(texts: impl Iterator<Item = &'a str>) -> bool {
         || gi.matched("/.git", true).is_ignore()
 }
 
-/// The files listed by the last walk, if nothing that decides the walk has changed since.
-fn load(root: &Path, cache_dir: &Path) -> Option<Vec<String>> {
+/// The files listed by the last walk, if nothing that decides the walk has changed since,
+/// with the keys of the wanted ones: the directories and the files are stat'ed in one pass.
+fn load(root: &Path, cache_dir: &Path, wanted: Wanted<'_>) -> Option<Tree> {
     let bytes = std::fs::read(cache_dir.join(FILE_NAME)).ok()?;
     let listing: Listing = postcard::from_bytes(&bytes).ok()?;
     if listing.version != env!("CARGO_PKG_VERSION") || listing.context != context(root) {
         return None;
     }
-    #[cfg(unix)]
-    let dirs_same = {
-        let root_fd = crate::kanban::cache::open_dir(root)?;
-        crate::fsutil::par_map(&listing.dirs, |(rel, key)| {
-            crate::kanban::cache::key_in(&root_fd, rel).as_ref() == Some(key)
-        })
-    };
-    #[cfg(not(unix))]
-    let dirs_same = crate::fsutil::par_map(&listing.dirs, |(rel, key)| {
-        key_of(&root.join(rel)).as_ref() == Some(key)
-    });
-    let same = dirs_same.iter().all(|s| *s)
-        && listing
-            .guards
-            .iter()
-            .all(|(path, guard)| guard_of(path) == *guard);
-    same.then_some(listing.files)
+    let guards_same = listing
+        .guards
+        .iter()
+        .all(|(path, guard)| guard_of(path) == *guard);
+    if !guards_same {
+        return None;
+    }
+    let jobs: Vec<(&str, Option<&Key>)> = listing
+        .dirs
+        .iter()
+        .map(|(rel, key)| (rel.as_str(), Some(key)))
+        .chain(
+            listing
+                .files
+                .iter()
+                .filter(|f| wanted(f))
+                .map(|f| (f.as_str(), None)),
+        )
+        .collect();
+    let mut keys = stat_all(root, &jobs)?;
+    let file_keys = keys.split_off(listing.dirs.len());
+    let dirs_same = keys
+        .iter()
+        .zip(&listing.dirs)
+        .all(|(now, (_, then))| now.as_ref() == Some(then));
+    dirs_same.then(|| Tree {
+        keys: align(&listing.files, wanted, file_keys),
+        files: listing.files,
+    })
 }
 
 /// Saves what a walk that started at `stamp` (see [`stamp`]) found. Failures are ignored

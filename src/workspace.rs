@@ -70,7 +70,7 @@ pub struct Workspace {
     pub overlay: Option<std::collections::HashMap<String, Vec<u8>>>,
     board: OnceLock<Result<Option<Board>, LoadError>>,
     scan: OnceLock<crate::scan::Scan>,
-    files: OnceLock<Vec<String>>,
+    files: OnceLock<crate::listing::Tree>,
 }
 
 impl Workspace {
@@ -188,8 +188,16 @@ impl Workspace {
     /// excludes are not applied. Listed once per run, and cached across runs (see
     /// [`crate::listing`]).
     pub fn tree_files(&self) -> &[String] {
-        self.files
-            .get_or_init(|| crate::listing::files(&self.root, self.cache_dir.as_deref()))
+        &self.tree().files
+    }
+
+    /// The files of the work tree with the metadata of the source files, read while listing
+    /// them (see [`crate::listing::tree`]).
+    pub fn tree(&self) -> &crate::listing::Tree {
+        self.files.get_or_init(|| {
+            let sources = |rel: &str| crate::scan::rules::Lang::of(rel).is_some();
+            crate::listing::tree(&self.root, self.cache_dir.as_deref(), &sources)
+        })
     }
 
     /// The source scan, if a check already ran it.

@@ -397,9 +397,24 @@ pub fn source_files(ws: &Workspace) -> Vec<(String, Lang)> {
 pub fn scan(ws: &Workspace) -> Scan {
     let rules = Rules::new(&ws.config.scan);
     let cache_path = ws.cache_dir.as_ref().map(|d| d.join(CACHE_FILE));
-    // Listing the tree and reading the cache do not wait for each other.
-    let (files, cached) = rayon::join(
-        || source_files(ws),
+    // Listing the tree (with the files' metadata) and reading the cache do not wait for each
+    // other.
+    let ((files, keys), cached) = rayon::join(
+        || -> (Vec<(String, Lang)>, Vec<Option<Key>>) {
+            if ws.paths.is_some() {
+                let files = source_files(ws);
+                let rels: Vec<String> = files.iter().map(|(r, _)| r.clone()).collect();
+                let keys = crate::kanban::cache::keys_of(&ws.root, &rels);
+                return (files, keys);
+            }
+            let tree = ws.tree();
+            tree.files
+                .iter()
+                .zip(&tree.keys)
+                .filter(|(rel, _)| !ws.exclude.is_excluded(rel) && ws.in_shard(rel))
+                .filter_map(|(rel, key)| Lang::of(rel).map(|l| ((rel.clone(), l), key.clone())))
+                .unzip()
+        },
         || -> CacheFile {
             cache_path
                 .as_ref()
@@ -413,8 +428,6 @@ pub fn scan(ws: &Workspace) -> Scan {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as i128);
-    let rels: Vec<String> = files.iter().map(|(r, _)| r.clone()).collect();
-    let keys = crate::kanban::cache::keys_of(&ws.root, &rels);
     // The walker yields no symbolic link and descends into none: its files need no check
     // that they resolve inside the repository. PATH arguments do.
     let walked = ws.paths.is_none();
