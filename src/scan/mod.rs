@@ -431,33 +431,43 @@ pub fn scan(ws: &Workspace) -> Scan {
     // The walker yields no symbolic link and descends into none: its files need no check
     // that they resolve inside the repository. PATH arguments do.
     let walked = ws.paths.is_none();
+    // Each file's cached entry, moved out of the map (not cloned).
+    let mut cached = cached;
+    let cached_len = cached.entries.len();
+    let prior: Vec<_> = files
+        .iter()
+        .map(|(rel, _)| cached.entries.remove(rel))
+        .collect();
     let results: Vec<(String, String, Option<Key>, FileScan, bool)> = files
-        .par_iter()
+        .into_par_iter()
         .zip(keys.into_par_iter())
+        .zip(prior.into_par_iter())
         .inspect(|_| progress.tick())
-        .map(|((rel, lang), key)| {
-            let from_index = ws.overlay.as_ref().and_then(|o| o.get(rel)).cloned();
+        .map(|(((rel, lang), key), prior)| {
+            let from_index = ws.overlay.as_ref().and_then(|o| o.get(&rel)).cloned();
             // Unchanged metadata (size, mtime, ctime, inode; settled): the cached content hash
             // still holds, as in git's index — the file is not even read.
             let key = if from_index.is_none() { key } else { None };
-            if let (Some(k), Some((h, Some(ck), scan))) = (&key, cached.entries.get(rel))
-                && k == ck
-                && k.settled(now)
-            {
-                return (rel.clone(), h.clone(), key.clone(), scan.clone(), false);
-            }
+            let prior = match prior {
+                Some((h, Some(ck), scan))
+                    if key.as_ref().is_some_and(|k| *k == ck && k.settled(now)) =>
+                {
+                    return (rel, h, key, scan, false);
+                }
+                other => other,
+            };
             let read = || {
                 if walked {
-                    std::fs::read(ws.root.join(rel)).map_err(|e| format!("cannot read: {e}"))
+                    std::fs::read(ws.root.join(&rel)).map_err(|e| format!("cannot read: {e}"))
                 } else {
-                    read_inside(&ws.root, rel)
+                    read_inside(&ws.root, &rel)
                 }
             };
             let bytes = match from_index.map_or_else(read, Ok) {
                 Ok(b) => b,
                 Err(why) => {
                     return (
-                        rel.clone(),
+                        rel,
                         String::new(),
                         None,
                         FileScan {
@@ -469,23 +479,17 @@ pub fn scan(ws: &Workspace) -> Scan {
                 }
             };
             let hash = content_hash(&bytes);
-            if let Some((h, _, scan)) = cached.entries.get(rel)
-                && *h == hash
+            if let Some((h, _, scan)) = prior
+                && h == hash
             {
                 // Same content, new metadata: reuse the scan, remember the new metadata.
-                return (rel.clone(), hash, key, scan.clone(), true);
+                return (rel, hash, key, scan, true);
             }
-            (
-                rel.clone(),
-                hash,
-                key,
-                scan_bytes(*lang, &bytes, &rules),
-                true,
-            )
+            (rel, hash, key, scan_bytes(lang, &bytes, &rules), true)
         })
         .collect();
     progress.done();
-    let changed = results.iter().any(|r| r.4) || cached.entries.len() != results.len();
+    let changed = results.iter().any(|r| r.4) || cached_len != results.len();
     if let (true, Some(path)) = (changed, &cache_path) {
         let file = CacheFile {
             version: env!("CARGO_PKG_VERSION").into(),
