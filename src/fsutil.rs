@@ -74,20 +74,23 @@ pub fn atomic_write(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 /// work wants the calling thread to start at once.
 pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     use std::sync::atomic::{AtomicUsize, Ordering};
-    const CHUNK: usize = 64;
-    let helpers = std::thread::available_parallelism().map_or(1, |n| n.get()) - 1;
-    if helpers == 0 || items.len() <= CHUNK {
+    // Small enough chunks that every thread gets several (items may be heavy: a directory of
+    // 256 files), large enough that the cursor is not contended.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = (items.len() / (threads * 8)).clamp(1, 64);
+    let helpers = threads - 1;
+    if helpers == 0 || items.len() < 2 {
         return items.iter().map(&f).collect();
     }
     let cursor = AtomicUsize::new(0);
     let work = || {
         let mut done: Vec<(usize, Vec<R>)> = Vec::new();
         loop {
-            let start = cursor.fetch_add(CHUNK, Ordering::Relaxed);
+            let start = cursor.fetch_add(chunk, Ordering::Relaxed);
             if start >= items.len() {
                 return done;
             }
-            let end = (start + CHUNK).min(items.len());
+            let end = (start + chunk).min(items.len());
             done.push((start, items[start..end].iter().map(&f).collect()));
         }
     };
