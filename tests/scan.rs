@@ -247,6 +247,24 @@ fn explain_prints_the_rule_packs() {
     }
 }
 
+/// The paths of the `tainted-path` findings of a run, sorted.
+fn tainted_paths(r: &common::Run) -> Vec<String> {
+    let mut p: Vec<String> = r
+        .findings("tainted-path")
+        .iter()
+        .map(|f| f["path"].as_str().unwrap_or_default().to_string())
+        .collect();
+    p.sort();
+    p
+}
+
+/// When the last walk of the tree began (the cached file list's stamp).
+fn walk_stamp(repo: &Repo) -> Option<std::time::SystemTime> {
+    std::fs::metadata(repo.path(".qgate/cache/walk.stamp"))
+        .and_then(|m| m.modified())
+        .ok()
+}
+
 /// The file list is cached across runs (`.qgate/cache/walk.bin`) and must never go stale: a
 /// new file, an edited `.gitignore` and an edited `.git/info/exclude` are each seen at once.
 #[test]
@@ -256,38 +274,31 @@ fn the_cached_file_list_sees_new_files_and_ignore_edits() {
     repo.write("app/a.py", vuln);
     repo.write("lib/deep/notes.txt", "x\n");
     repo.write(".gitignore", "build/\n");
-    let paths = |r: &common::Run| -> Vec<String> {
-        let mut p: Vec<String> = r
-            .findings("tainted-path")
-            .iter()
-            .map(|f| f["path"].as_str().unwrap_or_default().to_string())
-            .collect();
-        p.sort();
-        p
-    };
-    let stamp = || {
-        std::fs::metadata(repo.path(".qgate/cache/walk.stamp"))
-            .and_then(|m| m.modified())
-            .ok()
-    };
     // Runs until the list is saved (the tree must be quiet since the walk began), then
     // once more: that run must take the list from the cache — it writes no walk stamp.
     let settle_and_reuse = |want: &[&str]| {
         std::thread::sleep(std::time::Duration::from_millis(1100));
         let r = scan(&repo, &[]);
-        assert_eq!(paths(&r), want, "{}", r.explain());
+        assert_eq!(tainted_paths(&r), want, "{}", r.explain());
         assert!(repo.path(".qgate/cache/walk.bin").exists());
-        let before = stamp();
+        let before = walk_stamp(&repo);
         let r = scan(&repo, &[]);
-        assert_eq!(paths(&r), want, "{}", r.explain());
-        assert_eq!(stamp(), before, "the cached file list was not used");
+        assert_eq!(tainted_paths(&r), want, "{}", r.explain());
+        assert_eq!(
+            walk_stamp(&repo),
+            before,
+            "the cached file list was not used"
+        );
     };
     scan(&repo, &[]);
     settle_and_reuse(&["app/a.py"]);
 
     // A new file in an existing directory.
     repo.write("lib/deep/b.py", vuln);
-    assert_eq!(paths(&scan(&repo, &[])), ["app/a.py", "lib/deep/b.py"]);
+    assert_eq!(
+        tainted_paths(&scan(&repo, &[])),
+        ["app/a.py", "lib/deep/b.py"]
+    );
     settle_and_reuse(&["app/a.py", "lib/deep/b.py"]);
 
     // .gitignore edited in place (same file, same directory entry).
@@ -297,15 +308,15 @@ fn the_cached_file_list_sees_new_files_and_ignore_edits() {
         .expect("open .gitignore");
     std::io::Write::write_all(&mut f, b"lib/\n").expect("append");
     drop(f);
-    assert_eq!(paths(&scan(&repo, &[])), ["app/a.py"]);
+    assert_eq!(tainted_paths(&scan(&repo, &[])), ["app/a.py"]);
     settle_and_reuse(&["app/a.py"]);
 
     // .git/info/exclude edited.
     repo.write(".git/info/exclude", "app/\n");
-    assert!(paths(&scan(&repo, &[])).is_empty());
+    assert!(tainted_paths(&scan(&repo, &[])).is_empty());
 
     // And a fresh walk agrees.
-    assert!(paths(&scan(&repo, &["--no-cache"])).is_empty());
+    assert!(tainted_paths(&scan(&repo, &["--no-cache"])).is_empty());
 }
 
 /// An ignore file that is itself ignored is still obeyed by the walk, so the cached file list
@@ -318,27 +329,20 @@ fn the_cached_file_list_sees_edits_to_ignored_ignore_files() {
     repo.write("lib/.ignore", "secret/\n");
     repo.write("lib/secret/x.py", vuln);
     repo.write("app/a.py", vuln);
-    let paths = |r: &common::Run| -> Vec<String> {
-        let mut p: Vec<String> = r
-            .findings("tainted-path")
-            .iter()
-            .map(|f| f["path"].as_str().unwrap_or_default().to_string())
-            .collect();
-        p.sort();
-        p
-    };
-    let stamp = || {
-        std::fs::metadata(repo.path(".qgate/cache/walk.stamp"))
-            .and_then(|m| m.modified())
-            .ok()
-    };
     scan(&repo, &[]);
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    assert_eq!(paths(&scan(&repo, &[])), ["app/a.py"]);
-    let before = stamp();
-    assert_eq!(paths(&scan(&repo, &[])), ["app/a.py"]);
-    assert_eq!(stamp(), before, "the cached file list was not used");
+    assert_eq!(tainted_paths(&scan(&repo, &[])), ["app/a.py"]);
+    let before = walk_stamp(&repo);
+    assert_eq!(tainted_paths(&scan(&repo, &[])), ["app/a.py"]);
+    assert_eq!(
+        walk_stamp(&repo),
+        before,
+        "the cached file list was not used"
+    );
     // Rewritten in place: same inode, same directory entries.
     std::fs::write(repo.path("lib/.ignore"), "other/\n").expect("rewrite");
-    assert_eq!(paths(&scan(&repo, &[])), ["app/a.py", "lib/secret/x.py"]);
+    assert_eq!(
+        tainted_paths(&scan(&repo, &[])),
+        ["app/a.py", "lib/secret/x.py"]
+    );
 }
