@@ -28,12 +28,17 @@ const FILE_NAME: &str = "walk.bin";
 const STAMP: &str = "walk.stamp";
 
 /// Writes the stamp file and returns its modification time: the start of a walk, as the file
-/// system records time.
+/// system records time. Each process writes its own file and renames it into place, so a
+/// concurrent run cannot lend it a later time.
 fn stamp(cache_dir: &Path) -> Option<i128> {
     std::fs::create_dir_all(cache_dir).ok()?;
-    let path = cache_dir.join(STAMP);
-    std::fs::write(&path, b"walk\n").ok()?;
-    key_of(&path).map(|k| k.mtime_ns())
+    let own = cache_dir.join(format!("{STAMP}.{}", std::process::id()));
+    std::fs::write(&own, b"walk\n").ok()?;
+    let t = key_of(&own).map(|k| k.mtime_ns());
+    if std::fs::rename(&own, cache_dir.join(STAMP)).is_err() {
+        let _ = std::fs::remove_file(&own);
+    }
+    t
 }
 
 #[derive(Serialize, Deserialize, PartialEq, Eq, Clone, Debug)]
