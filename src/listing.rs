@@ -131,11 +131,11 @@ pub fn tree(root: &Path, cache_dir: Option<&Path>, wanted: Wanted<'_>) -> Tree {
     if let (Some(dir), Some(stamp)) = (cache_dir, stamp) {
         save(root, dir, stamp, &walked);
     }
-    let jobs: Vec<(&str, Option<&Key>)> = walked
+    let jobs: Vec<&str> = walked
         .files
         .iter()
         .filter(|f| wanted(f))
-        .map(|f| (f.as_str(), None))
+        .map(String::as_str)
         .collect();
     let keys = stat_all(root, &jobs).unwrap_or_default();
     Tree {
@@ -145,18 +145,16 @@ pub fn tree(root: &Path, cache_dir: Option<&Path>, wanted: Wanted<'_>) -> Tree {
 }
 
 /// The keys of `jobs` (relative to `root`), in one parallel pass.
-fn stat_all(root: &Path, jobs: &[(&str, Option<&Key>)]) -> Option<Vec<Option<Key>>> {
+fn stat_all(root: &Path, jobs: &[&str]) -> Option<Vec<Option<Key>>> {
     #[cfg(unix)]
     {
         let root_fd = crate::kanban::cache::open_dir(root)?;
-        Some(crate::fsutil::par_map(jobs, |(rel, _)| {
+        Some(crate::fsutil::par_map(jobs, |rel| {
             crate::kanban::cache::key_in(&root_fd, rel)
         }))
     }
     #[cfg(not(unix))]
-    Some(crate::fsutil::par_map(jobs, |(rel, _)| {
-        key_of(&root.join(rel))
-    }))
+    Some(crate::fsutil::par_map(jobs, |rel| key_of(&root.join(rel))))
 }
 
 /// Spreads the keys of the wanted files (in order) over all files.
@@ -276,16 +274,17 @@ fn load(root: &Path, cache_dir: &Path, wanted: Wanted<'_>) -> Option<Tree> {
     if !guards_same {
         return None;
     }
-    let jobs: Vec<(&str, Option<&Key>)> = listing
+    // Directories first, then the wanted files: one pass over both.
+    let jobs: Vec<&str> = listing
         .dirs
         .iter()
-        .map(|(rel, key)| (rel.as_str(), Some(key)))
+        .map(|(rel, _)| rel.as_str())
         .chain(
             listing
                 .files
                 .iter()
                 .filter(|f| wanted(f))
-                .map(|f| (f.as_str(), None)),
+                .map(String::as_str),
         )
         .collect();
     let mut keys = stat_all(root, &jobs)?;

@@ -73,23 +73,10 @@ pub fn keys_of(root: &std::path::Path, paths: &[String]) -> Vec<Option<Key>> {
                     .map(|p| key_in(root_fd.as_ref()?, p))
                     .collect::<Vec<_>>();
             }
-            let fd = rustix::fs::open(
-                root.join(dir_of(&group[0])),
-                rustix::fs::OFlags::DIRECTORY
-                    | rustix::fs::OFlags::RDONLY
-                    | rustix::fs::OFlags::CLOEXEC,
-                rustix::fs::Mode::empty(),
-            )
-            .ok();
+            let fd = open_dir(&root.join(dir_of(&group[0])));
             group
                 .iter()
-                .map(|p| {
-                    let name = p.rsplit('/').next().unwrap_or(p);
-                    let fd = fd.as_ref()?;
-                    rustix::fs::statat(fd, name, rustix::fs::AtFlags::empty())
-                        .ok()
-                        .map(|st| Key::of_stat(&st))
-                })
+                .map(|p| key_in(fd.as_ref()?, p.rsplit('/').next().unwrap_or(p)))
                 .collect::<Vec<_>>()
         })
         .into_iter()

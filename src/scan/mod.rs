@@ -377,20 +377,26 @@ struct CacheFile {
 
 const CACHE_FILE: &str = "scan.bin";
 
-/// The source files of the workspace (or its PATH arguments), gitignore-aware.
-pub fn source_files(ws: &Workspace) -> Vec<(String, Lang)> {
+/// The source files of the workspace — its PATH arguments, or the work tree's files with
+/// excludes applied — and their metadata keys (for the tree, read while it was listed).
+fn sources(ws: &Workspace) -> (Vec<(String, Lang)>, Vec<Option<Key>>) {
     if let Some(paths) = &ws.paths {
-        return paths
+        let files: Vec<(String, Lang)> = paths
             .iter()
             .filter(|p| ws.in_shard(p))
             .filter_map(|p| Lang::of(p).map(|l| (p.clone(), l)))
             .collect();
+        let rels: Vec<String> = files.iter().map(|(r, _)| r.clone()).collect();
+        let keys = crate::kanban::cache::keys_of(&ws.root, &rels);
+        return (files, keys);
     }
-    ws.tree_files()
+    let tree = ws.tree();
+    tree.files
         .iter()
-        .filter(|rel| !ws.exclude.is_excluded(rel) && ws.in_shard(rel))
-        .filter_map(|rel| Lang::of(rel).map(|l| (rel.clone(), l)))
-        .collect()
+        .zip(&tree.keys)
+        .filter(|(rel, _)| !ws.exclude.is_excluded(rel) && ws.in_shard(rel))
+        .filter_map(|(rel, key)| Lang::of(rel).map(|l| ((rel.clone(), l), key.clone())))
+        .unzip()
 }
 
 /// Scans the workspace, reusing cached results for files whose content did not change.
@@ -400,21 +406,7 @@ pub fn scan(ws: &Workspace) -> Scan {
     // Listing the tree (with the files' metadata) and reading the cache do not wait for each
     // other.
     let ((files, keys), cached) = rayon::join(
-        || -> (Vec<(String, Lang)>, Vec<Option<Key>>) {
-            if ws.paths.is_some() {
-                let files = source_files(ws);
-                let rels: Vec<String> = files.iter().map(|(r, _)| r.clone()).collect();
-                let keys = crate::kanban::cache::keys_of(&ws.root, &rels);
-                return (files, keys);
-            }
-            let tree = ws.tree();
-            tree.files
-                .iter()
-                .zip(&tree.keys)
-                .filter(|(rel, _)| !ws.exclude.is_excluded(rel) && ws.in_shard(rel))
-                .filter_map(|(rel, key)| Lang::of(rel).map(|l| ((rel.clone(), l), key.clone())))
-                .unzip()
-        },
+        || sources(ws),
         || -> CacheFile {
             cache_path
                 .as_ref()
