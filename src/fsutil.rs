@@ -72,7 +72,7 @@ pub fn atomic_write(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 /// Not rayon: the file list is built inside a `OnceLock` that rayon workers may be waiting
 /// on, and a pool whose workers all wait cannot run the work they wait for; and stat-bound
 /// work wants the calling thread to start at once.
-pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub fn par_map<'a, T: Sync, R: Send>(items: &'a [T], f: impl Fn(&'a T) -> R + Sync) -> Vec<R> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     // Small enough chunks that every thread gets several (items may be heavy: a directory of
     // 256 files), large enough that the cursor is not contended.

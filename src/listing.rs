@@ -49,15 +49,18 @@ enum Guard {
     File(Key),
 }
 
+/// The saved list, read borrowing from the file's bytes.
 #[derive(Serialize, Deserialize)]
-struct Listing {
-    version: String,
-    context: String,
+struct Listing<'a> {
+    version: &'a str,
+    context: &'a str,
     /// Walked directories, relative to the root ("" is the root), and their metadata.
-    dirs: Vec<(String, Key)>,
+    #[serde(borrow)]
+    dirs: Vec<(&'a str, Key)>,
     /// Paths whose state decides what the walk ignores.
     guards: Vec<(PathBuf, Guard)>,
-    files: Vec<String>,
+    #[serde(borrow)]
+    files: Vec<&'a str>,
 }
 
 fn guard_of(path: &Path) -> Guard {
@@ -158,12 +161,16 @@ fn stat_all(root: &Path, jobs: &[&str]) -> Option<Vec<Option<Key>>> {
 }
 
 /// Spreads the keys of the wanted files (in order) over all files.
-fn align(files: &[String], wanted: Wanted<'_>, keys: Vec<Option<Key>>) -> Vec<Option<Key>> {
+fn align<S: AsRef<str>>(
+    files: &[S],
+    wanted: Wanted<'_>,
+    keys: Vec<Option<Key>>,
+) -> Vec<Option<Key>> {
     let mut keys = keys.into_iter();
     files
         .iter()
         .map(|f| {
-            if wanted(f) {
+            if wanted(f.as_ref()) {
                 keys.next().flatten()
             } else {
                 None
@@ -263,7 +270,7 @@ fn may_hide_ignore_files<'a>(texts: impl Iterator<Item = &'a str>) -> bool {
 /// with the keys of the wanted ones: the directories and the files are stat'ed in one pass.
 fn load(root: &Path, cache_dir: &Path, wanted: Wanted<'_>) -> Option<Tree> {
     let bytes = std::fs::read(cache_dir.join(FILE_NAME)).ok()?;
-    let listing: Listing = postcard::from_bytes(&bytes).ok()?;
+    let listing: Listing<'_> = postcard::from_bytes(&bytes).ok()?;
     if listing.version != env!("CARGO_PKG_VERSION") || listing.context != context(root) {
         return None;
     }
@@ -278,14 +285,8 @@ fn load(root: &Path, cache_dir: &Path, wanted: Wanted<'_>) -> Option<Tree> {
     let jobs: Vec<&str> = listing
         .dirs
         .iter()
-        .map(|(rel, _)| rel.as_str())
-        .chain(
-            listing
-                .files
-                .iter()
-                .filter(|f| wanted(f))
-                .map(String::as_str),
-        )
+        .map(|&(rel, _)| rel)
+        .chain(listing.files.iter().copied().filter(|f| wanted(f)))
         .collect();
     let mut keys = stat_all(root, &jobs)?;
     let file_keys = keys.split_off(listing.dirs.len());
@@ -295,7 +296,7 @@ fn load(root: &Path, cache_dir: &Path, wanted: Wanted<'_>) -> Option<Tree> {
         .all(|(now, (_, then))| now.as_ref() == Some(then));
     dirs_same.then(|| Tree {
         keys: align(&listing.files, wanted, file_keys),
-        files: listing.files,
+        files: listing.files.iter().map(|f| f.to_string()).collect(),
     })
 }
 
@@ -347,7 +348,7 @@ fn save(root: &Path, cache_dir: &Path, stamp: i128, walked: &Walked) {
         .filter_map(|(p, _)| std::fs::read_to_string(p).ok())
         .collect();
     let unseen = may_hide_ignore_files(texts.iter().map(String::as_str));
-    type DirState = ((String, Key), Vec<(PathBuf, Guard)>);
+    type DirState<'a> = ((&'a str, Key), Vec<(PathBuf, Guard)>);
     let per_dir: Option<Vec<DirState>> = crate::fsutil::par_map(&walked.dirs, |rel| {
         let dir = root.join(rel);
         let key = key_of(&dir).filter(|k| k.before(stamp))?;
@@ -370,7 +371,7 @@ fn save(root: &Path, cache_dir: &Path, stamp: i128, walked: &Walked) {
                 Guard::Absent => {}
             }
         }
-        Some(((rel.clone(), key), found))
+        Some(((rel.as_str(), key), found))
     })
     .into_iter()
     .collect();
@@ -385,12 +386,13 @@ fn save(root: &Path, cache_dir: &Path, stamp: i128, walked: &Walked) {
     if !guards.iter().all(|(_, g)| settled(g)) {
         return;
     }
+    let context = context(root);
     let listing = Listing {
-        version: env!("CARGO_PKG_VERSION").into(),
-        context: context(root),
+        version: env!("CARGO_PKG_VERSION"),
+        context: &context,
         dirs: dir_keys,
         guards,
-        files: walked.files.clone(),
+        files: walked.files.iter().map(String::as_str).collect(),
     };
     if let Ok(bytes) = postcard::to_stdvec(&listing) {
         let _ = crate::fsutil::atomic_write(&cache_dir.join(FILE_NAME), &bytes);

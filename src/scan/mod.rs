@@ -367,13 +367,29 @@ pub fn scan_bytes(lang: Lang, bytes: &[u8], rules: &Rules) -> FileScan {
     }
 }
 
-#[derive(Serialize, Deserialize, Default)]
-struct CacheFile {
-    version: String,
-    rules: String,
-    /// path → (content hash, file metadata when hashed, scan)
-    entries: HashMap<String, (String, Option<Key>, FileScan)>,
+/// The scan cache. It is read borrowing from the file's bytes (no string is copied), with
+/// `F = FileScan`, and written borrowing from the results, with `F = &FileScan`.
+#[derive(Serialize, Deserialize)]
+struct CacheFile<'a, F> {
+    version: &'a str,
+    rules: &'a str,
+    /// Sorted by path.
+    #[serde(borrow)]
+    entries: Vec<CacheEntry<'a, F>>,
 }
+
+#[derive(Serialize, Deserialize)]
+struct CacheEntry<'a, F> {
+    path: &'a str,
+    hash: Hash,
+    /// The file's metadata when it was hashed (`None`: it had changed too recently to vouch
+    /// for the content).
+    key: Option<Key>,
+    scan: F,
+}
+
+/// A file's content hash: the first 16 bytes of its SHA-256.
+type Hash = [u8; 16];
 
 const CACHE_FILE: &str = "scan.bin";
 
@@ -405,17 +421,16 @@ pub fn scan(ws: &Workspace) -> Scan {
     let cache_path = ws.cache_dir.as_ref().map(|d| d.join(CACHE_FILE));
     // Listing the tree (with the files' metadata) and reading the cache do not wait for each
     // other.
-    let ((files, keys), cached) = rayon::join(
+    let ((files, keys), bytes) = rayon::join(
         || sources(ws),
-        || -> CacheFile {
-            cache_path
-                .as_ref()
-                .and_then(|p| std::fs::read(p).ok())
-                .and_then(|b| postcard::from_bytes::<CacheFile>(&b).ok())
-                .filter(|c| c.version == env!("CARGO_PKG_VERSION") && c.rules == rules.hash)
-                .unwrap_or_default()
-        },
+        || cache_path.as_ref().and_then(|p| std::fs::read(p).ok()),
     );
+    let mut cached: Vec<CacheEntry<'_, FileScan>> = bytes
+        .as_deref()
+        .and_then(|b| postcard::from_bytes::<CacheFile<'_, FileScan>>(b).ok())
+        .filter(|c| c.version == env!("CARGO_PKG_VERSION") && c.rules == rules.hash)
+        .map(|c| c.entries)
+        .unwrap_or_default();
     let progress = Progress::new(files.len());
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -423,14 +438,24 @@ pub fn scan(ws: &Workspace) -> Scan {
     // The walker yields no symbolic link and descends into none: its files need no check
     // that they resolve inside the repository. PATH arguments do.
     let walked = ws.paths.is_none();
-    // Each file's cached entry, moved out of the map (not cloned).
-    let mut cached = cached;
-    let cached_len = cached.entries.len();
-    let prior: Vec<_> = files
+    // Each file's cached entry, moved out of the list (not cloned); a path named twice finds
+    // its entry taken.
+    let cached_len = cached.len();
+    let mut taken = vec![false; cached_len];
+    let mut at = 0;
+    let prior: Vec<Option<CacheEntry<'_, FileScan>>> = files
         .iter()
-        .map(|(rel, _)| cached.entries.remove(rel))
+        .map(|(rel, _)| {
+            at = seek(&cached, at, rel);
+            let e = cached.get_mut(at).filter(|e| e.path == rel)?;
+            (!std::mem::replace(&mut taken[at], true)).then(|| CacheEntry {
+                key: e.key.take(),
+                scan: std::mem::take(&mut e.scan),
+                ..*e
+            })
+        })
         .collect();
-    let results: Vec<(String, String, Option<Key>, FileScan, bool)> = files
+    let results: Vec<Outcome> = files
         .into_par_iter()
         .zip(keys.into_par_iter())
         .zip(prior.into_par_iter())
@@ -441,10 +466,18 @@ pub fn scan(ws: &Workspace) -> Scan {
             // still holds, as in git's index — the file is not even read.
             let key = if from_index.is_none() { key } else { None };
             let prior = match prior {
-                Some((h, Some(ck), scan))
-                    if key.as_ref().is_some_and(|k| *k == ck && k.settled(now)) =>
+                Some(e)
+                    if key
+                        .as_ref()
+                        .is_some_and(|k| e.key.as_ref() == Some(k) && k.settled(now)) =>
                 {
-                    return (rel, h, key, scan, false);
+                    return Outcome {
+                        rel,
+                        hash: Some(e.hash),
+                        key,
+                        scan: e.scan,
+                        fresh: false,
+                    };
                 }
                 other => other,
             };
@@ -458,45 +491,55 @@ pub fn scan(ws: &Workspace) -> Scan {
             let bytes = match from_index.map_or_else(read, Ok) {
                 Ok(b) => b,
                 Err(why) => {
-                    return (
+                    let scan = FileScan {
+                        skipped: Some(why),
+                        ..FileScan::default()
+                    };
+                    return Outcome {
                         rel,
-                        String::new(),
-                        None,
-                        FileScan {
-                            skipped: Some(why),
-                            ..FileScan::default()
-                        },
-                        false,
-                    );
+                        hash: None,
+                        key: None,
+                        scan,
+                        fresh: false,
+                    };
                 }
             };
             let hash = content_hash(&bytes);
-            if let Some((h, _, scan)) = prior
-                && h == hash
-            {
+            let scan = match prior {
                 // Same content, new metadata: reuse the scan, remember the new metadata.
-                return (rel, hash, key, scan, true);
+                Some(e) if e.hash == hash => e.scan,
+                _ => scan_bytes(lang, &bytes, &rules),
+            };
+            Outcome {
+                rel,
+                hash: Some(hash),
+                key,
+                scan,
+                fresh: true,
             }
-            (rel, hash, key, scan_bytes(lang, &bytes, &rules), true)
         })
         .collect();
     progress.done();
-    let changed = results.iter().any(|r| r.4) || cached_len != results.len();
+    let changed = results.iter().any(|r| r.fresh) || cached_len != results.len();
     if let (true, Some(path)) = (changed, &cache_path) {
-        let file = CacheFile {
-            version: env!("CARGO_PKG_VERSION").into(),
-            rules: rules.hash.clone(),
-            entries: results
-                .iter()
-                .filter(|r| !r.1.is_empty())
-                // Metadata of files touched in the last seconds is not trusted later.
-                .map(|(p, h, k, s, _)| {
-                    (
-                        p.clone(),
-                        (h.clone(), k.clone().filter(|k| k.settled(now)), s.clone()),
-                    )
+        let mut entries: Vec<CacheEntry<'_, &FileScan>> = results
+            .iter()
+            .filter_map(|r| {
+                Some(CacheEntry {
+                    path: &r.rel,
+                    hash: r.hash?,
+                    // Metadata of files touched in the last seconds is not trusted later.
+                    key: r.key.clone().filter(|k| k.settled(now)),
+                    scan: &r.scan,
                 })
-                .collect(),
+            })
+            .collect();
+        entries.sort_unstable_by(|a, b| a.path.cmp(b.path));
+        entries.dedup_by(|a, b| a.path == b.path);
+        let file = CacheFile {
+            version: env!("CARGO_PKG_VERSION"),
+            rules: &rules.hash,
+            entries,
         };
         if let Ok(bytes) = postcard::to_stdvec(&file)
             && let Some(dir) = path.parent()
@@ -513,11 +556,41 @@ pub fn scan(ws: &Workspace) -> Scan {
         }
     }
     let mut out = Scan::default();
-    for (rel, _, _, fs, _) in results {
-        note_skip(&mut out.notes, &rel, &fs);
-        out.files.push((rel, fs));
+    for r in results {
+        note_skip(&mut out.notes, &r.rel, &r.scan);
+        out.files.push((r.rel, r.scan));
     }
     out
+}
+
+/// One file's part in a scan run.
+struct Outcome {
+    rel: String,
+    /// `None`: the file could not be read.
+    hash: Option<Hash>,
+    key: Option<Key>,
+    scan: FileScan,
+    /// Not taken from the cache as it was: the cache is written again.
+    fresh: bool,
+}
+
+/// Where `rel` is, or would be, in `entries` (sorted by path). Paths usually come sorted, so
+/// the search gallops on from `from`, the previous answer, and searches the whole list only
+/// when `rel` sorts before that.
+fn seek<F>(entries: &[CacheEntry<'_, F>], from: usize, rel: &str) -> usize {
+    let from = from.min(entries.len());
+    if from > 0 && entries[from - 1].path >= rel {
+        return entries.partition_point(|e| e.path < rel);
+    }
+    // Everything before `lo` sorts before `rel`; `hi` is the first probe that does not.
+    let (mut lo, mut hi, mut step) = (from, from, 1);
+    while entries.get(hi).is_some_and(|e| e.path < rel) {
+        lo = hi + 1;
+        hi = from + step;
+        step *= 2;
+    }
+    let hi = hi.min(entries.len()).max(lo);
+    lo + entries[lo..hi].partition_point(|e| e.path < rel)
 }
 
 /// A progress bar on stderr for scans that take a while: it appears only after about a
@@ -578,12 +651,42 @@ fn read_inside(root: &Path, rel: &str) -> Result<Vec<u8>, String> {
     std::fs::read(&real).map_err(|e| format!("cannot read: {e}"))
 }
 
-fn content_hash(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+fn content_hash(bytes: &[u8]) -> Hash {
+    let mut h = Hash::default();
+    h.copy_from_slice(&Sha256::digest(bytes)[..16]);
+    h
+}
+
+#[cfg(test)]
+mod seek_tests {
+    use super::*;
+
+    #[test]
+    fn seek_finds_every_path_sorted_or_not() {
+        let names: Vec<String> = (0..200).map(|i| format!("src/f{:04}.py", i * 2)).collect();
+        let entries: Vec<CacheEntry<'_, ()>> = names
+            .iter()
+            .map(|p| CacheEntry {
+                path: p,
+                hash: Hash::default(),
+                key: None,
+                scan: (),
+            })
+            .collect();
+        let expect = |rel: &str| entries.partition_point(|e| e.path < rel);
+        // Sorted, dense and sparse, with paths that are not there; then out of order.
+        let mut queries: Vec<String> = (0..400).map(|i| format!("src/f{i:04}.py")).collect();
+        queries.extend((0..400).step_by(37).map(|i| format!("src/f{i:04}.py")));
+        queries
+            .extend(["a", "z", "src/f0399.py", "src/f0000.py", "src/f0398.py"].map(String::from));
+        queries.extend((0..400).rev().step_by(3).map(|i| format!("src/f{i:04}.py")));
+        let mut at = 0;
+        for q in &queries {
+            at = seek(&entries, at, q);
+            assert_eq!(at, expect(q), "{q}");
+        }
+        assert_eq!(seek::<()>(&[], 5, "x"), 0);
+    }
 }
 
 #[cfg(test)]
