@@ -103,7 +103,11 @@ pub fn par_map<'a, T: Sync, R: Send>(items: &'a [T], f: impl Fn(&'a T) -> R + Sy
         parts
     });
     parts.sort_unstable_by_key(|(start, _)| *start);
-    parts.into_iter().flat_map(|(_, r)| r).collect()
+    let mut out = Vec::with_capacity(items.len());
+    for (_, r) in parts {
+        out.extend(r);
+    }
+    out
 }
 
 #[cfg(test)]

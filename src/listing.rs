@@ -25,6 +25,9 @@ use serde::{Deserialize, Serialize};
 use crate::kanban::cache::Key;
 
 const FILE_NAME: &str = "walk.bin";
+/// Changes with the file's layout, so that a list saved by an older build is ignored rather
+/// than misread.
+const LAYOUT: &str = concat!(env!("CARGO_PKG_VERSION"), "/2");
 const STAMP: &str = "walk.stamp";
 
 /// Writes the stamp file and returns its modification time: the start of a walk, as the file
@@ -52,15 +55,15 @@ enum Guard {
 /// The saved list, read borrowing from the file's bytes.
 #[derive(Serialize, Deserialize)]
 struct Listing<'a> {
-    version: &'a str,
+    layout: &'a str,
     context: &'a str,
     /// Walked directories, relative to the root ("" is the root), and their metadata.
     #[serde(borrow)]
     dirs: Vec<(&'a str, Key)>,
     /// Paths whose state decides what the walk ignores.
     guards: Vec<(PathBuf, Guard)>,
-    #[serde(borrow)]
-    files: Vec<&'a str>,
+    /// As [`Tree::paths`].
+    files: &'a str,
 }
 
 fn guard_of(path: &Path) -> Guard {
@@ -113,10 +116,30 @@ fn global_guards() -> Vec<PathBuf> {
 /// The files of a tree, and the metadata of the ones asked for, read while listing them.
 #[derive(Default)]
 pub struct Tree {
-    /// Relative to the root, sorted.
-    pub files: Vec<String>,
-    /// Aligned with `files`: each wanted file's key (`None`: not wanted, or unreadable).
+    /// The files relative to the root, sorted, each followed by a NUL (which no path
+    /// contains): one string, not an allocation per file.
+    paths: String,
+    /// Aligned with [`Tree::files`]: each wanted file's key (`None`: not wanted, or
+    /// unreadable).
     pub keys: Vec<Option<Key>>,
+}
+
+impl Tree {
+    /// The files, relative to the root, sorted.
+    pub fn files(&self) -> std::str::SplitTerminator<'_, char> {
+        files_of(&self.paths)
+    }
+}
+
+/// The files in a list written as [`Tree::paths`].
+fn files_of(paths: &str) -> std::str::SplitTerminator<'_, char> {
+    paths.split_terminator('\0')
+}
+
+/// At most this many files are in `paths` (each takes a character and its NUL). Room
+/// reserved for them costs no memory where nothing is written.
+fn most(paths: &str) -> usize {
+    paths.len() / 2
 }
 
 /// Which files [`tree`] reads the metadata of.
@@ -134,16 +157,12 @@ pub fn tree(root: &Path, cache_dir: Option<&Path>, wanted: Wanted<'_>) -> Tree {
     if let (Some(dir), Some(stamp)) = (cache_dir, stamp) {
         save(root, dir, stamp, &walked);
     }
-    let jobs: Vec<&str> = walked
-        .files
-        .iter()
-        .filter(|f| wanted(f))
-        .map(String::as_str)
-        .collect();
+    let mut jobs = Vec::with_capacity(most(&walked.files));
+    jobs.extend(files_of(&walked.files).filter(|f| wanted(f)));
     let keys = stat_all(root, &jobs).unwrap_or_default();
     Tree {
         keys: align(&walked.files, wanted, keys),
-        files: walked.files,
+        paths: walked.files,
     }
 }
 
@@ -160,23 +179,18 @@ fn stat_all(root: &Path, jobs: &[&str]) -> Option<Vec<Option<Key>>> {
     Some(crate::fsutil::par_map(jobs, |rel| key_of(&root.join(rel))))
 }
 
-/// Spreads the keys of the wanted files (in order) over all files.
-fn align<S: AsRef<str>>(
-    files: &[S],
-    wanted: Wanted<'_>,
-    keys: Vec<Option<Key>>,
-) -> Vec<Option<Key>> {
+/// Spreads the keys of the wanted files (in order) over all the files of `paths`.
+fn align(paths: &str, wanted: Wanted<'_>, keys: Vec<Option<Key>>) -> Vec<Option<Key>> {
     let mut keys = keys.into_iter();
-    files
-        .iter()
-        .map(|f| {
-            if wanted(f.as_ref()) {
-                keys.next().flatten()
-            } else {
-                None
-            }
-        })
-        .collect()
+    let mut out = Vec::with_capacity(most(paths));
+    out.extend(files_of(paths).map(|f| {
+        if wanted(f) {
+            keys.next().flatten()
+        } else {
+            None
+        }
+    }));
+    out
 }
 
 /// What a walk met, relative to the root.
@@ -184,8 +198,8 @@ fn align<S: AsRef<str>>(
 struct Walked {
     /// The directories it entered ("" is the root).
     dirs: Vec<String>,
-    /// The files it found, sorted.
-    files: Vec<String>,
+    /// The files it found, as [`Tree::paths`].
+    files: String,
     /// The `.gitignore`, `.ignore` and `.git` entries it passed (those not ignored).
     vcs: Vec<String>,
 }
@@ -193,7 +207,7 @@ struct Walked {
 /// The gitignore-aware walk: hidden entries skipped (but `.gitignore`, `.ignore` and `.git`
 /// noted), links not followed.
 fn walk(root: &Path) -> Walked {
-    let found = std::sync::Mutex::new(Walked::default());
+    let found = std::sync::Mutex::new((Walked::default(), Vec::new()));
     // Hidden entries are skipped here rather than by the walker, so that the ignore files
     // and markers among them are seen without a `stat` per directory.
     let walker = ignore::WalkBuilder::new(root)
@@ -214,7 +228,7 @@ fn walk(root: &Path) -> Walked {
                 if matches!(name, b".gitignore" | b".ignore" | b".git")
                     && let Ok(mut v) = found.lock()
                 {
-                    v.vcs.push(rel);
+                    v.0.vcs.push(rel);
                 }
                 return if kind.is_dir() {
                     ignore::WalkState::Skip
@@ -224,16 +238,17 @@ fn walk(root: &Path) -> Walked {
             }
             if let Ok(mut v) = found.lock() {
                 if kind.is_dir() {
-                    v.dirs.push(rel);
+                    v.0.dirs.push(rel);
                 } else if kind.is_file() {
-                    v.files.push(rel);
+                    v.1.push(rel);
                 }
             }
             ignore::WalkState::Continue
         })
     });
-    let mut walked = found.into_inner().unwrap_or_default();
-    walked.files.sort();
+    let (mut walked, mut files) = found.into_inner().unwrap_or_default();
+    files.sort_unstable();
+    walked.files = files.iter().flat_map(|f| [f.as_str(), "\0"]).collect();
     walked
 }
 
@@ -271,7 +286,7 @@ fn may_hide_ignore_files<'a>(texts: impl Iterator<Item = &'a str>) -> bool {
 fn load(root: &Path, cache_dir: &Path, wanted: Wanted<'_>) -> Option<Tree> {
     let bytes = std::fs::read(cache_dir.join(FILE_NAME)).ok()?;
     let listing: Listing<'_> = postcard::from_bytes(&bytes).ok()?;
-    if listing.version != env!("CARGO_PKG_VERSION") || listing.context != context(root) {
+    if listing.layout != LAYOUT || listing.context != context(root) {
         return None;
     }
     let guards_same = listing
@@ -282,12 +297,9 @@ fn load(root: &Path, cache_dir: &Path, wanted: Wanted<'_>) -> Option<Tree> {
         return None;
     }
     // Directories first, then the wanted files: one pass over both.
-    let jobs: Vec<&str> = listing
-        .dirs
-        .iter()
-        .map(|&(rel, _)| rel)
-        .chain(listing.files.iter().copied().filter(|f| wanted(f)))
-        .collect();
+    let mut jobs = Vec::with_capacity(listing.dirs.len() + most(listing.files));
+    jobs.extend(listing.dirs.iter().map(|&(rel, _)| rel));
+    jobs.extend(files_of(listing.files).filter(|f| wanted(f)));
     let mut keys = stat_all(root, &jobs)?;
     let file_keys = keys.split_off(listing.dirs.len());
     let dirs_same = keys
@@ -295,8 +307,8 @@ fn load(root: &Path, cache_dir: &Path, wanted: Wanted<'_>) -> Option<Tree> {
         .zip(&listing.dirs)
         .all(|(now, (_, then))| now.as_ref() == Some(then));
     dirs_same.then(|| Tree {
-        keys: align(&listing.files, wanted, file_keys),
-        files: listing.files.iter().map(|f| f.to_string()).collect(),
+        keys: align(listing.files, wanted, file_keys),
+        paths: listing.files.to_owned(),
     })
 }
 
@@ -388,11 +400,11 @@ fn save(root: &Path, cache_dir: &Path, stamp: i128, walked: &Walked) {
     }
     let context = context(root);
     let listing = Listing {
-        version: env!("CARGO_PKG_VERSION"),
+        layout: LAYOUT,
         context: &context,
         dirs: dir_keys,
         guards,
-        files: walked.files.iter().map(String::as_str).collect(),
+        files: &walked.files,
     };
     if let Ok(bytes) = postcard::to_stdvec(&listing) {
         let _ = crate::fsutil::atomic_write(&cache_dir.join(FILE_NAME), &bytes);

@@ -155,7 +155,7 @@ impl Workspace {
                     &self.exclude,
                     self.cache_dir.as_deref(),
                     self.overlay.as_ref(),
-                    &|| self.tree_files(),
+                    &|| self.tree(),
                 )
             })
             .as_ref()
@@ -184,15 +184,9 @@ impl Workspace {
         self.files = OnceLock::new();
     }
 
-    /// The files of the work tree (gitignore-aware, hidden ones skipped), relative and sorted;
-    /// excludes are not applied. Listed once per run, and cached across runs (see
-    /// [`crate::listing`]).
-    pub fn tree_files(&self) -> &[String] {
-        &self.tree().files
-    }
-
-    /// The files of the work tree with the metadata of the source files, read while listing
-    /// them (see [`crate::listing::tree`]).
+    /// The files of the work tree (gitignore-aware, hidden ones skipped; excludes are not
+    /// applied) with the metadata of the source files, read while listing them. Listed once
+    /// per run, and cached across runs (see [`crate::listing`]).
     pub fn tree(&self) -> &crate::listing::Tree {
         self.files.get_or_init(|| {
             let sources = |rel: &str| crate::scan::rules::Lang::of(rel).is_some();

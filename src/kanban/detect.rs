@@ -24,13 +24,13 @@ pub struct Source {
 }
 
 /// Finds the board. `Ok(None)`: no board here (the kanban checks then pass with a note).
-/// `tree`: the files of the work tree (see [`crate::workspace::Workspace::tree_files`]).
+/// `tree`: the work tree's files (see [`crate::workspace::Workspace::tree`]).
 pub fn detect<'t>(
     root: &Path,
     format: Option<Format>,
     tasks: Option<&str>,
     exclude: &Exclude,
-    tree: &dyn Fn() -> &'t [String],
+    tree: &dyn Fn() -> &'t crate::listing::Tree,
 ) -> Result<Option<Source>, LoadError> {
     let marker_of = |f: Format| -> Option<String> {
         let m = match f {
@@ -46,7 +46,9 @@ pub fn detect<'t>(
     if let Some(format) = format {
         let mut marker = marker_of(format);
         if format == Format::Obsidian && tasks_override.is_none() {
-            marker = obsidian_boards(root, tree(), exclude).into_iter().next();
+            marker = obsidian_boards(root, tree().files(), exclude)
+                .into_iter()
+                .next();
             if marker.is_none() {
                 return Err(LoadError {
                     path: "qgate.yaml".into(),
@@ -83,7 +85,7 @@ pub fn detect<'t>(
     }
     if found.is_empty() && tasks_override.is_none() {
         found.extend(
-            obsidian_boards(root, tree(), exclude)
+            obsidian_boards(root, tree().files(), exclude)
                 .into_iter()
                 .map(|b| (Format::Obsidian, b)),
         );
@@ -123,16 +125,19 @@ pub fn detect<'t>(
 
 /// Markdown files near the root (at most `OBSIDIAN_DEPTH` levels down) among `files` whose
 /// front matter has a `kanban-plugin:` key, sorted.
-fn obsidian_boards(root: &Path, files: &[String], exclude: &Exclude) -> Vec<String> {
+fn obsidian_boards<'a>(
+    root: &Path,
+    files: impl Iterator<Item = &'a str>,
+    exclude: &Exclude,
+) -> Vec<String> {
     let mut out: Vec<String> = files
-        .iter()
         .filter(|rel| {
             rel.ends_with(".md")
                 && rel.matches('/').count() < OBSIDIAN_DEPTH
                 && !exclude.is_excluded(rel)
                 && is_obsidian_board(&root.join(rel))
         })
-        .cloned()
+        .map(str::to_string)
         .collect();
     out.sort();
     out

@@ -392,7 +392,7 @@ pub fn load<'t>(
     exclude: &crate::workspace::Exclude,
     cache: Option<&std::path::Path>,
     overlay: Option<&std::collections::HashMap<String, Vec<u8>>>,
-    tree: &dyn Fn() -> &'t [String],
+    tree: &dyn Fn() -> &'t crate::listing::Tree,
 ) -> Result<Option<Board>, LoadError> {
     let Some(src) = detect(
         root,

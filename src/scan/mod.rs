@@ -395,24 +395,31 @@ const CACHE_FILE: &str = "scan.bin";
 
 /// The source files of the workspace — its PATH arguments, or the work tree's files with
 /// excludes applied — and their metadata keys (for the tree, read while it was listed).
-fn sources(ws: &Workspace) -> (Vec<(String, Lang)>, Vec<Option<Key>>) {
+fn sources(ws: &Workspace) -> (Vec<(&str, Lang)>, Vec<Option<Key>>) {
     if let Some(paths) = &ws.paths {
-        let files: Vec<(String, Lang)> = paths
+        let files: Vec<(&str, Lang)> = paths
             .iter()
             .filter(|p| ws.in_shard(p))
-            .filter_map(|p| Lang::of(p).map(|l| (p.clone(), l)))
+            .filter_map(|p| Lang::of(p).map(|l| (p.as_str(), l)))
             .collect();
-        let rels: Vec<String> = files.iter().map(|(r, _)| r.clone()).collect();
+        let rels: Vec<String> = files.iter().map(|(r, _)| r.to_string()).collect();
         let keys = crate::kanban::cache::keys_of(&ws.root, &rels);
         return (files, keys);
     }
     let tree = ws.tree();
-    tree.files
-        .iter()
-        .zip(&tree.keys)
-        .filter(|(rel, _)| !ws.exclude.is_excluded(rel) && ws.in_shard(rel))
-        .filter_map(|(rel, key)| Lang::of(rel).map(|l| ((rel.clone(), l), key.clone())))
-        .unzip()
+    // Room for every file: capacity that is never written costs no memory.
+    let mut files = Vec::with_capacity(tree.keys.len());
+    let mut keys = Vec::with_capacity(tree.keys.len());
+    for (rel, key) in tree.files().zip(&tree.keys) {
+        if let Some(lang) = Lang::of(rel)
+            && !ws.exclude.is_excluded(rel)
+            && ws.in_shard(rel)
+        {
+            files.push((rel, lang));
+            keys.push(key.clone());
+        }
+    }
+    (files, keys)
 }
 
 /// Scans the workspace, reusing cached results for files whose content did not change.
@@ -447,7 +454,7 @@ pub fn scan(ws: &Workspace) -> Scan {
         .iter()
         .map(|(rel, _)| {
             at = seek(&cached, at, rel);
-            let e = cached.get_mut(at).filter(|e| e.path == rel)?;
+            let e = cached.get_mut(at).filter(|e| e.path == *rel)?;
             (!std::mem::replace(&mut taken[at], true)).then(|| CacheEntry {
                 key: e.key.take(),
                 scan: std::mem::take(&mut e.scan),
@@ -455,13 +462,13 @@ pub fn scan(ws: &Workspace) -> Scan {
             })
         })
         .collect();
-    let results: Vec<Outcome> = files
+    let results: Vec<Outcome<'_>> = files
         .into_par_iter()
         .zip(keys.into_par_iter())
         .zip(prior.into_par_iter())
         .inspect(|_| progress.tick())
         .map(|(((rel, lang), key), prior)| {
-            let from_index = ws.overlay.as_ref().and_then(|o| o.get(&rel)).cloned();
+            let from_index = ws.overlay.as_ref().and_then(|o| o.get(rel)).cloned();
             // Unchanged metadata (size, mtime, ctime, inode; settled): the cached content hash
             // still holds, as in git's index — the file is not even read.
             let key = if from_index.is_none() { key } else { None };
@@ -483,9 +490,9 @@ pub fn scan(ws: &Workspace) -> Scan {
             };
             let read = || {
                 if walked {
-                    std::fs::read(ws.root.join(&rel)).map_err(|e| format!("cannot read: {e}"))
+                    std::fs::read(ws.root.join(rel)).map_err(|e| format!("cannot read: {e}"))
                 } else {
-                    read_inside(&ws.root, &rel)
+                    read_inside(&ws.root, rel)
                 }
             };
             let bytes = match from_index.map_or_else(read, Ok) {
@@ -526,7 +533,7 @@ pub fn scan(ws: &Workspace) -> Scan {
             .iter()
             .filter_map(|r| {
                 Some(CacheEntry {
-                    path: &r.rel,
+                    path: r.rel,
                     hash: r.hash?,
                     // Metadata of files touched in the last seconds is not trusted later.
                     key: r.key.clone().filter(|k| k.settled(now)),
@@ -555,17 +562,20 @@ pub fn scan(ws: &Workspace) -> Scan {
             let _ = crate::fsutil::atomic_write(path, &bytes);
         }
     }
-    let mut out = Scan::default();
+    let mut out = Scan {
+        files: Vec::with_capacity(results.len()),
+        notes: Vec::new(),
+    };
     for r in results {
-        note_skip(&mut out.notes, &r.rel, &r.scan);
-        out.files.push((r.rel, r.scan));
+        note_skip(&mut out.notes, r.rel, &r.scan);
+        out.files.push((r.rel.to_string(), r.scan));
     }
     out
 }
 
 /// One file's part in a scan run.
-struct Outcome {
-    rel: String,
+struct Outcome<'a> {
+    rel: &'a str,
     /// `None`: the file could not be read.
     hash: Option<Hash>,
     key: Option<Key>,
