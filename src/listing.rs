@@ -114,20 +114,27 @@ fn global_guards() -> Vec<PathBuf> {
 }
 
 /// The files of a tree, and the metadata of the ones asked for, read while listing them.
-#[derive(Default)]
 pub struct Tree {
     /// The files relative to the root, sorted, each followed by a NUL (which no path
     /// contains): one string, not an allocation per file.
     paths: String,
-    /// Aligned with [`Tree::files`]: each wanted file's key (`None`: not wanted, or
-    /// unreadable).
-    pub keys: Vec<Option<Key>>,
+    wanted: Wanted,
+    /// The wanted files' keys, in order (`None`: unreadable).
+    keys: Vec<Option<Key>>,
 }
 
 impl Tree {
     /// The files, relative to the root, sorted.
     pub fn files(&self) -> std::str::SplitTerminator<'_, char> {
         files_of(&self.paths)
+    }
+
+    /// The wanted files, sorted, with their metadata.
+    pub fn wanted(&self) -> impl Iterator<Item = (&str, Option<&Key>)> {
+        let mut files = self.files().filter(|f| (self.wanted)(f));
+        self.keys
+            .iter()
+            .map_while(move |k| Some((files.next()?, k.as_ref())))
     }
 }
 
@@ -143,12 +150,12 @@ fn most(paths: &str) -> usize {
 }
 
 /// Which files [`tree`] reads the metadata of.
-pub type Wanted<'a> = &'a (dyn Fn(&str) -> bool + Sync);
+pub type Wanted = fn(&str) -> bool;
 
 /// The files of the tree at `root`: the last walk's list while nothing that decides it has
 /// changed, else a new walk (saved for next time), with the keys of the `wanted` files taken
 /// in the same pass as the checks of the list. `cache_dir`: `None` to always walk.
-pub fn tree(root: &Path, cache_dir: Option<&Path>, wanted: Wanted<'_>) -> Tree {
+pub fn tree(root: &Path, cache_dir: Option<&Path>, wanted: Wanted) -> Tree {
     if let Some(tree) = cache_dir.and_then(|d| load(root, d, wanted)) {
         return tree;
     }
@@ -161,8 +168,9 @@ pub fn tree(root: &Path, cache_dir: Option<&Path>, wanted: Wanted<'_>) -> Tree {
     jobs.extend(files_of(&walked.files).filter(|f| wanted(f)));
     let keys = stat_all(root, &jobs).unwrap_or_default();
     Tree {
-        keys: align(&walked.files, wanted, keys),
         paths: walked.files,
+        wanted,
+        keys,
     }
 }
 
@@ -177,20 +185,6 @@ fn stat_all(root: &Path, jobs: &[&str]) -> Option<Vec<Option<Key>>> {
     }
     #[cfg(not(unix))]
     Some(crate::fsutil::par_map(jobs, |rel| key_of(&root.join(rel))))
-}
-
-/// Spreads the keys of the wanted files (in order) over all the files of `paths`.
-fn align(paths: &str, wanted: Wanted<'_>, keys: Vec<Option<Key>>) -> Vec<Option<Key>> {
-    let mut keys = keys.into_iter();
-    let mut out = Vec::with_capacity(most(paths));
-    out.extend(files_of(paths).map(|f| {
-        if wanted(f) {
-            keys.next().flatten()
-        } else {
-            None
-        }
-    }));
-    out
 }
 
 /// What a walk met, relative to the root.
@@ -283,7 +277,7 @@ fn may_hide_ignore_files<'a>(texts: impl Iterator<Item = &'a str>) -> bool {
 
 /// The files listed by the last walk, if nothing that decides the walk has changed since,
 /// with the keys of the wanted ones: the directories and the files are stat'ed in one pass.
-fn load(root: &Path, cache_dir: &Path, wanted: Wanted<'_>) -> Option<Tree> {
+fn load(root: &Path, cache_dir: &Path, wanted: Wanted) -> Option<Tree> {
     let bytes = std::fs::read(cache_dir.join(FILE_NAME)).ok()?;
     let listing: Listing<'_> = postcard::from_bytes(&bytes).ok()?;
     if listing.layout != LAYOUT || listing.context != context(root) {
@@ -307,8 +301,9 @@ fn load(root: &Path, cache_dir: &Path, wanted: Wanted<'_>) -> Option<Tree> {
         .zip(&listing.dirs)
         .all(|(now, (_, then))| now.as_ref() == Some(then));
     dirs_same.then(|| Tree {
-        keys: align(listing.files, wanted, file_keys),
         paths: listing.files.to_owned(),
+        wanted,
+        keys: file_keys,
     })
 }
 

@@ -190,7 +190,7 @@ impl Workspace {
     pub fn tree(&self) -> &crate::listing::Tree {
         self.files.get_or_init(|| {
             let sources = |rel: &str| crate::scan::rules::Lang::of(rel).is_some();
-            crate::listing::tree(&self.root, self.cache_dir.as_deref(), &sources)
+            crate::listing::tree(&self.root, self.cache_dir.as_deref(), sources)
         })
     }
 

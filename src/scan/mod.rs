@@ -406,17 +406,17 @@ fn sources(ws: &Workspace) -> (Vec<(&str, Lang)>, Vec<Option<Key>>) {
         let keys = crate::kanban::cache::keys_of(&ws.root, &rels);
         return (files, keys);
     }
-    let tree = ws.tree();
-    // Room for every file: capacity that is never written costs no memory.
-    let mut files = Vec::with_capacity(tree.keys.len());
-    let mut keys = Vec::with_capacity(tree.keys.len());
-    for (rel, key) in tree.files().zip(&tree.keys) {
+    let wanted = ws.tree().wanted();
+    // Room for every wanted file: capacity that is never written costs no memory.
+    let room = wanted.size_hint().1.unwrap_or(0);
+    let (mut files, mut keys) = (Vec::with_capacity(room), Vec::with_capacity(room));
+    for (rel, key) in wanted {
         if let Some(lang) = Lang::of(rel)
             && !ws.exclude.is_excluded(rel)
             && ws.in_shard(rel)
         {
             files.push((rel, lang));
-            keys.push(key.clone());
+            keys.push(key.cloned());
         }
     }
     (files, keys)
@@ -428,16 +428,18 @@ pub fn scan(ws: &Workspace) -> Scan {
     let cache_path = ws.cache_dir.as_ref().map(|d| d.join(CACHE_FILE));
     // Listing the tree (with the files' metadata) and reading the cache do not wait for each
     // other.
-    let ((files, keys), bytes) = rayon::join(
+    let bytes = cache_path.as_ref().and_then(|p| std::fs::read(p).ok());
+    let ((files, keys), mut cached) = rayon::join(
         || sources(ws),
-        || cache_path.as_ref().and_then(|p| std::fs::read(p).ok()),
+        || -> Vec<CacheEntry<'_, FileScan>> {
+            bytes
+                .as_deref()
+                .and_then(|b| postcard::from_bytes::<CacheFile<'_, FileScan>>(b).ok())
+                .filter(|c| c.version == env!("CARGO_PKG_VERSION") && c.rules == rules.hash)
+                .map(|c| c.entries)
+                .unwrap_or_default()
+        },
     );
-    let mut cached: Vec<CacheEntry<'_, FileScan>> = bytes
-        .as_deref()
-        .and_then(|b| postcard::from_bytes::<CacheFile<'_, FileScan>>(b).ok())
-        .filter(|c| c.version == env!("CARGO_PKG_VERSION") && c.rules == rules.hash)
-        .map(|c| c.entries)
-        .unwrap_or_default();
     let progress = Progress::new(files.len());
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
