@@ -33,7 +33,7 @@ const STAMP: &str = "walk.stamp";
 /// Writes the stamp file and returns its modification time: the start of a walk, as the file
 /// system records time. Each process writes its own file and renames it into place, so a
 /// concurrent run cannot lend it a later time.
-fn stamp(cache_dir: &Path) -> Option<i128> {
+fn stamp(cache_dir: &Path) -> Option<i64> {
     std::fs::create_dir_all(cache_dir).ok()?;
     let own = cache_dir.join(format!("{STAMP}.{}", std::process::id()));
     std::fs::write(&own, b"walk\n").ok()?;
@@ -309,7 +309,7 @@ fn load(root: &Path, cache_dir: &Path, wanted: Wanted) -> Option<Tree> {
 
 /// Saves what a walk that started at `stamp` (see [`stamp`]) found. Failures are ignored
 /// (the list is a cache), and so is a walk that cannot be vouched for.
-fn save(root: &Path, cache_dir: &Path, stamp: i128, walked: &Walked) {
+fn save(root: &Path, cache_dir: &Path, stamp: i64, walked: &Walked) {
     let settled = |g: &Guard| match g {
         Guard::File(k) => k.before(stamp),
         _ => true,

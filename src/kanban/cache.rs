@@ -19,7 +19,20 @@ use crate::suppress::Directive;
 
 const FILE_NAME: &str = "tasks.bin";
 /// How old a file's timestamps must be before its parse is cached.
-const SETTLE_NS: i128 = 2_000_000_000;
+const SETTLE_NS: i64 = 2_000_000_000;
+
+/// Nanoseconds since the epoch (saturating: a timestamp past 2262 is a valid key, not an
+/// overflow).
+fn nanos(sec: i64, nsec: i64) -> i64 {
+    sec.saturating_mul(1_000_000_000).saturating_add(nsec)
+}
+
+/// The current time, as a [`Key`] records it.
+pub fn now_ns() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
 
 fn dir_of(p: &str) -> &str {
     p.rfind('/').map_or("", |i| &p[..i])
@@ -96,8 +109,8 @@ pub fn keys_of(root: &std::path::Path, paths: &[String]) -> Vec<Option<Key>> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Key {
     len: u64,
-    mtime_ns: i128,
-    ctime_ns: i128,
+    mtime_ns: i64,
+    ctime_ns: i64,
     ino: u64,
 }
 
@@ -106,15 +119,12 @@ impl Key {
         let ns = |t: std::io::Result<SystemTime>| {
             t.ok()
                 .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos() as i128)
+                .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
         };
         #[cfg(unix)]
         let (ctime_ns, ino) = {
             use std::os::unix::fs::MetadataExt;
-            (
-                meta.ctime() as i128 * 1_000_000_000 + meta.ctime_nsec() as i128,
-                meta.ino(),
-            )
+            (nanos(meta.ctime(), meta.ctime_nsec()), meta.ino())
         };
         #[cfg(not(unix))]
         let (ctime_ns, ino) = (ns(meta.created()), 0);
@@ -128,32 +138,27 @@ impl Key {
 
     #[cfg(unix)]
     pub fn of_stat(st: &rustix::fs::Stat) -> Key {
-        let ns = |sec: i64, nsec: i64| {
-            if sec < 0 {
-                0
-            } else {
-                sec as i128 * 1_000_000_000 + nsec as i128
-            }
-        };
+        let ns = |sec: i64, nsec: i64| if sec < 0 { 0 } else { nanos(sec, nsec) };
         Key {
             len: st.st_size as u64,
             mtime_ns: ns(st.st_mtime, st.st_mtime_nsec as i64),
-            ctime_ns: st.st_ctime as i128 * 1_000_000_000 + st.st_ctime_nsec as i128,
+            ctime_ns: nanos(st.st_ctime, st.st_ctime_nsec as i64),
             ino: st.st_ino,
         }
     }
 
     /// Whether the file was last changed before `t` (both timestamps).
-    pub fn before(&self, t: i128) -> bool {
+    pub fn before(&self, t: i64) -> bool {
         self.mtime_ns < t && self.ctime_ns < t
     }
 
-    pub fn mtime_ns(&self) -> i128 {
+    pub fn mtime_ns(&self) -> i64 {
         self.mtime_ns
     }
 
-    pub fn settled(&self, now_ns: i128) -> bool {
-        self.mtime_ns + SETTLE_NS < now_ns && self.ctime_ns + SETTLE_NS < now_ns
+    pub fn settled(&self, now_ns: i64) -> bool {
+        self.mtime_ns.saturating_add(SETTLE_NS) < now_ns
+            && self.ctime_ns.saturating_add(SETTLE_NS) < now_ns
     }
 }
 
@@ -214,9 +219,7 @@ impl Cache {
     /// Writes the settled entries of `results`. Failures are ignored: the cache is an
     /// optimisation, and a read-only checkout must still work.
     pub fn save(&self, results: &[(String, Entry, bool)]) {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as i128);
+        let now = now_ns();
         let entries: HashMap<&str, &Entry> = results
             .iter()
             .filter(|(_, e, _)| e.key.as_ref().is_some_and(|k| k.settled(now)))

@@ -391,6 +391,10 @@ struct CacheEntry<'a, F> {
 /// A file's content hash: the first 16 bytes of its SHA-256.
 type Hash = [u8; 16];
 
+/// What the cache keeps of a file besides its scan: the content hash and the file's metadata
+/// when it was hashed (`None`: the file could not be read).
+type Hashed = Option<(Hash, Option<Key>)>;
+
 const CACHE_FILE: &str = "scan.bin";
 
 /// The source files of the workspace — its PATH arguments, or the work tree's files with
@@ -440,106 +444,102 @@ pub fn scan(ws: &Workspace) -> Scan {
                 .unwrap_or_default()
         },
     );
-    let progress = Progress::new(files.len());
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i128);
+    let now = crate::kanban::cache::now_ns();
     // The walker yields no symbolic link and descends into none: its files need no check
     // that they resolve inside the repository. PATH arguments do.
     let walked = ws.paths.is_none();
-    // Each file's cached entry, moved out of the list (not cloned); a path named twice finds
-    // its entry taken.
+    // One pass over the two sorted lists: a file whose metadata still matches its entry
+    // keeps the entry's scan (moved, not cloned); the others are read below. A path named
+    // twice finds its entry taken.
     let cached_len = cached.len();
     let mut taken = vec![false; cached_len];
     let mut at = 0;
-    let prior: Vec<Option<CacheEntry<'_, FileScan>>> = files
-        .iter()
-        .map(|(rel, _)| {
-            at = seek(&cached, at, rel);
-            let e = cached.get_mut(at).filter(|e| e.path == *rel)?;
-            (!std::mem::replace(&mut taken[at], true)).then(|| CacheEntry {
-                key: e.key.take(),
-                scan: std::mem::take(&mut e.scan),
-                ..*e
-            })
-        })
-        .collect();
-    let results: Vec<Outcome<'_>> = files
+    let mut files_out: Vec<(String, FileScan)> = Vec::with_capacity(files.len());
+    // Aligned with `files_out`.
+    let mut meta: Vec<Hashed> = Vec::with_capacity(files.len());
+    let mut stale: Vec<Stale<'_>> = Vec::new();
+    for ((rel, lang), key) in files.into_iter().zip(keys) {
+        at = seek(&cached, at, rel);
+        let prior = match cached.get_mut(at) {
+            Some(e) if e.path == rel && !std::mem::replace(&mut taken[at], true) => Some(e),
+            _ => None,
+        };
+        let staged = ws.overlay.as_ref().and_then(|o| o.get(rel));
+        // Unchanged metadata (size, mtime, ctime, inode; settled): the cached content hash
+        // still holds, as in git's index — the file is not even read.
+        let key = if staged.is_none() { key } else { None };
+        let vouched = |e: &CacheEntry<'_, FileScan>| {
+            key.as_ref()
+                .is_some_and(|k| e.key.as_ref() == Some(k) && k.settled(now))
+        };
+        match prior {
+            Some(e) if vouched(e) => {
+                files_out.push((rel.to_string(), std::mem::take(&mut e.scan)));
+                meta.push(Some((e.hash, key)));
+            }
+            prior => {
+                stale.push(Stale {
+                    slot: files_out.len(),
+                    rel,
+                    lang,
+                    key,
+                    prior: prior.map(|e| (e.hash, std::mem::take(&mut e.scan))),
+                    staged,
+                });
+                files_out.push((rel.to_string(), FileScan::default()));
+                meta.push(None);
+            }
+        }
+    }
+    let progress = Progress::new(stale.len());
+    let read = |rel: &str| {
+        if walked {
+            std::fs::read(ws.root.join(rel)).map_err(|e| format!("cannot read: {e}"))
+        } else {
+            read_inside(&ws.root, rel)
+        }
+    };
+    let redone: Vec<(usize, Hashed, FileScan)> = stale
         .into_par_iter()
-        .zip(keys.into_par_iter())
-        .zip(prior.into_par_iter())
         .inspect(|_| progress.tick())
-        .map(|(((rel, lang), key), prior)| {
-            let from_index = ws.overlay.as_ref().and_then(|o| o.get(rel)).cloned();
-            // Unchanged metadata (size, mtime, ctime, inode; settled): the cached content hash
-            // still holds, as in git's index — the file is not even read.
-            let key = if from_index.is_none() { key } else { None };
-            let prior = match prior {
-                Some(e)
-                    if key
-                        .as_ref()
-                        .is_some_and(|k| e.key.as_ref() == Some(k) && k.settled(now)) =>
-                {
-                    return Outcome {
-                        rel,
-                        hash: Some(e.hash),
-                        key,
-                        scan: e.scan,
-                        fresh: false,
-                    };
-                }
-                other => other,
-            };
-            let read = || {
-                if walked {
-                    std::fs::read(ws.root.join(rel)).map_err(|e| format!("cannot read: {e}"))
-                } else {
-                    read_inside(&ws.root, rel)
-                }
-            };
-            let bytes = match from_index.map_or_else(read, Ok) {
+        .map(|s| {
+            let bytes = match s.staged.map_or_else(|| read(s.rel), |b| Ok(b.clone())) {
                 Ok(b) => b,
                 Err(why) => {
                     let scan = FileScan {
                         skipped: Some(why),
                         ..FileScan::default()
                     };
-                    return Outcome {
-                        rel,
-                        hash: None,
-                        key: None,
-                        scan,
-                        fresh: false,
-                    };
+                    return (s.slot, None, scan);
                 }
             };
             let hash = content_hash(&bytes);
-            let scan = match prior {
+            let scan = match s.prior {
                 // Same content, new metadata: reuse the scan, remember the new metadata.
-                Some(e) if e.hash == hash => e.scan,
-                _ => scan_bytes(lang, &bytes, &rules),
+                Some((h, scan)) if h == hash => scan,
+                _ => scan_bytes(s.lang, &bytes, &rules),
             };
-            Outcome {
-                rel,
-                hash: Some(hash),
-                key,
-                scan,
-                fresh: true,
-            }
+            (s.slot, Some((hash, s.key)), scan)
         })
         .collect();
     progress.done();
-    let changed = results.iter().any(|r| r.fresh) || cached_len != results.len();
+    let changed = !redone.is_empty() || cached_len != files_out.len();
+    for (slot, m, scan) in redone {
+        files_out[slot].1 = scan;
+        meta[slot] = m;
+    }
     if let (true, Some(path)) = (changed, &cache_path) {
-        let mut entries: Vec<CacheEntry<'_, &FileScan>> = results
+        let mut entries: Vec<CacheEntry<'_, &FileScan>> = files_out
             .iter()
-            .filter_map(|r| {
+            .zip(&meta)
+            .filter_map(|((path, scan), m)| {
+                let (hash, key) = m.as_ref()?;
                 Some(CacheEntry {
-                    path: r.rel,
-                    hash: r.hash?,
+                    path,
+                    hash: *hash,
                     // Metadata of files touched in the last seconds is not trusted later.
-                    key: r.key.clone().filter(|k| k.settled(now)),
-                    scan: &r.scan,
+                    key: key.clone().filter(|k| k.settled(now)),
+                    scan,
                 })
             })
             .collect();
@@ -564,26 +564,27 @@ pub fn scan(ws: &Workspace) -> Scan {
             let _ = crate::fsutil::atomic_write(path, &bytes);
         }
     }
-    let mut out = Scan {
-        files: Vec::with_capacity(results.len()),
-        notes: Vec::new(),
-    };
-    for r in results {
-        note_skip(&mut out.notes, r.rel, &r.scan);
-        out.files.push((r.rel.to_string(), r.scan));
+    let mut notes = Vec::new();
+    for (rel, scan) in &files_out {
+        note_skip(&mut notes, rel, scan);
     }
-    out
+    Scan {
+        files: files_out,
+        notes,
+    }
 }
 
-/// One file's part in a scan run.
-struct Outcome<'a> {
+/// A file whose cached scan its metadata cannot vouch for: it is read again.
+struct Stale<'a> {
+    /// Its place in the scan's list of files.
+    slot: usize,
     rel: &'a str,
-    /// `None`: the file could not be read.
-    hash: Option<Hash>,
+    lang: Lang,
     key: Option<Key>,
-    scan: FileScan,
-    /// Not taken from the cache as it was: the cache is written again.
-    fresh: bool,
+    /// The cached content hash and scan, if there were any.
+    prior: Option<(Hash, FileScan)>,
+    /// Staged content, scanned instead of the work tree's (`--staged`).
+    staged: Option<&'a Vec<u8>>,
 }
 
 /// Where `rel` is, or would be, in `entries` (sorted by path). Paths usually come sorted, so
