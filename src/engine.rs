@@ -60,27 +60,50 @@ pub fn run_checks(ws: &Workspace, mode: &Mode, opts: &Options, all: &[&dyn Check
 }
 
 /// Runs `checks` in parallel: one report each, in order, before suppressions, baseline and
-/// statuses are applied (see [`finish`]). Watch mode keeps these and re-runs only the checks
-/// a change affects.
+/// statuses are applied (see [`finish`]). Checks that share an input (see
+/// [`Check::shares`]) run in turn on one thread; the first group runs on the calling thread.
+/// Watch mode keeps these reports and re-runs only the checks a change affects.
 pub fn run_raw(ws: &Workspace, mode: &Mode, selected: &[&dyn Check]) -> Vec<CheckReport> {
     let cx = Context { ws, mode };
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = selected
+    let mut groups: Vec<(Option<&str>, Vec<usize>)> = Vec::new();
+    for (i, check) in selected.iter().enumerate() {
+        let shares = check.shares();
+        match groups.iter_mut().find(|(s, _)| s.is_some() && *s == shares) {
+            Some((_, members)) => members.push(i),
+            None => groups.push((shares, vec![i])),
+        }
+    }
+    let run_group = |members: &[usize]| -> Vec<(usize, CheckReport)> {
+        members
             .iter()
-            .map(|&check| {
-                let cx = &cx;
-                scope.spawn(move || run_one(check, cx))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .zip(selected)
-            .map(|(h, c)| {
-                h.join()
-                    .unwrap_or_else(|_| failed(*c, "the check's thread panicked".into(), 0.0))
-            })
+            .map(|&i| (i, run_one(selected[i], &cx)))
             .collect()
-    })
+    };
+    let mut reports: Vec<Option<CheckReport>> = selected.iter().map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let mut groups = groups.iter().map(|(_, members)| members.as_slice());
+        let first = groups.next().unwrap_or_default();
+        let others: Vec<_> = groups
+            .map(|members| (members, scope.spawn(|| run_group(members))))
+            .collect();
+        let mut done = run_group(first);
+        for (members, handle) in others {
+            // `run_one` catches a check's panic; this is for anything that escapes it.
+            done.extend(handle.join().unwrap_or_else(|_| {
+                let why = || "the check's thread panicked".to_string();
+                let fail = |&i: &usize| (i, failed(selected[i], why(), 0.0));
+                members.iter().map(fail).collect()
+            }));
+        }
+        for (i, report) in done {
+            reports[i] = Some(report);
+        }
+    });
+    reports
+        .into_iter()
+        .zip(selected)
+        .map(|(r, c)| r.unwrap_or_else(|| failed(*c, "the check did not run".into(), 0.0)))
+        .collect()
 }
 
 /// Turns raw check reports into the run's report: repeat numbering, suppressions, the

@@ -30,6 +30,10 @@ static CODES: &[CodeDoc] = &[
 ];
 
 impl Check for InputValidation {
+    fn shares(&self) -> Option<&'static str> {
+        Some("scan")
+    }
+
     fn id(&self) -> &'static str {
         "input-validation"
     }

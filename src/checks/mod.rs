@@ -179,6 +179,13 @@ pub trait Check: Sync {
     fn file_based(&self) -> bool {
         false
     }
+    /// The shared input the check spends its time waiting for, if any (the board, the
+    /// source scan): checks that share one run one after another on one thread — the first
+    /// reads it, the others would only wait for it — so a run starts a thread per input, not
+    /// per check.
+    fn shares(&self) -> Option<&'static str> {
+        None
+    }
     /// More text for `qgate explain ID` that is built at run time (rule packs).
     fn extra_explanation(&self) -> Option<String> {
         None

@@ -12,6 +12,10 @@ static CODES: &[CodeDoc] = &[CodeDoc {
 }];
 
 impl Check for PathTraversal {
+    fn shares(&self) -> Option<&'static str> {
+        Some("scan")
+    }
+
     fn id(&self) -> &'static str {
         "path-traversal"
     }

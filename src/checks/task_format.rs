@@ -36,6 +36,10 @@ static CODES: &[CodeDoc] = &[
 ];
 
 impl Check for TaskFormat {
+    fn shares(&self) -> Option<&'static str> {
+        Some("board")
+    }
+
     fn id(&self) -> &'static str {
         "task-format"
     }

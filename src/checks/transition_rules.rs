@@ -20,6 +20,10 @@ static CODES: &[CodeDoc] = &[
 ];
 
 impl Check for TransitionRules {
+    fn shares(&self) -> Option<&'static str> {
+        Some("board")
+    }
+
     fn id(&self) -> &'static str {
         "transition-rules"
     }

@@ -25,6 +25,10 @@ static CODES: &[CodeDoc] = &[
 ];
 
 impl Check for WipLimit {
+    fn shares(&self) -> Option<&'static str> {
+        Some("board")
+    }
+
     fn id(&self) -> &'static str {
         "wip-limit"
     }
