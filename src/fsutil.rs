@@ -76,7 +76,10 @@ pub fn par_map<'a, T: Sync, R: Send>(items: &'a [T], f: impl Fn(&'a T) -> R + Sy
     use std::sync::atomic::{AtomicUsize, Ordering};
     // Small enough chunks that every thread gets several (items may be heavy: a directory of
     // 256 files), large enough that the cursor is not contended.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Asked once: the standard library reads the cgroup's CPU quota files every time.
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let threads =
+        *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let chunk = (items.len() / (threads * 8)).clamp(1, 64);
     let helpers = threads - 1;
     if helpers == 0 || items.len() < 2 {

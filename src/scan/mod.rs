@@ -430,20 +430,15 @@ fn sources(ws: &Workspace) -> (Vec<(&str, Lang)>, Vec<Option<Key>>) {
 pub fn scan(ws: &Workspace) -> Scan {
     let rules = Rules::new(&ws.config.scan);
     let cache_path = ws.cache_dir.as_ref().map(|d| d.join(CACHE_FILE));
-    // Listing the tree (with the files' metadata) and reading the cache do not wait for each
-    // other.
+    // The cache first: in a full run the board's checks are listing the tree meanwhile.
     let bytes = cache_path.as_ref().and_then(|p| std::fs::read(p).ok());
-    let ((files, keys), mut cached) = rayon::join(
-        || sources(ws),
-        || -> Vec<CacheEntry<'_, FileScan>> {
-            bytes
-                .as_deref()
-                .and_then(|b| postcard::from_bytes::<CacheFile<'_, FileScan>>(b).ok())
-                .filter(|c| c.version == env!("CARGO_PKG_VERSION") && c.rules == rules.hash)
-                .map(|c| c.entries)
-                .unwrap_or_default()
-        },
-    );
+    let mut cached: Vec<CacheEntry<'_, FileScan>> = bytes
+        .as_deref()
+        .and_then(|b| postcard::from_bytes::<CacheFile<'_, FileScan>>(b).ok())
+        .filter(|c| c.version == env!("CARGO_PKG_VERSION") && c.rules == rules.hash)
+        .map(|c| c.entries)
+        .unwrap_or_default();
+    let (files, keys) = sources(ws);
     let now = crate::kanban::cache::now_ns();
     // The walker yields no symbolic link and descends into none: its files need no check
     // that they resolve inside the repository. PATH arguments do.
@@ -499,29 +494,34 @@ pub fn scan(ws: &Workspace) -> Scan {
             read_inside(&ws.root, rel)
         }
     };
-    let redone: Vec<(usize, Hashed, FileScan)> = stale
-        .into_par_iter()
-        .inspect(|_| progress.tick())
-        .map(|s| {
-            let bytes = match s.staged.map_or_else(|| read(s.rel), |b| Ok(b.clone())) {
-                Ok(b) => b,
-                Err(why) => {
-                    let scan = FileScan {
-                        skipped: Some(why),
-                        ..FileScan::default()
-                    };
-                    return (s.slot, None, scan);
-                }
-            };
-            let hash = content_hash(&bytes);
-            let scan = match s.prior {
-                // Same content, new metadata: reuse the scan, remember the new metadata.
-                Some((h, scan)) if h == hash => scan,
-                _ => scan_bytes(s.lang, &bytes, &rules),
-            };
-            (s.slot, Some((hash, s.key)), scan)
-        })
-        .collect();
+    // (The thread pool is not even started when every file was vouched for.)
+    let redone: Vec<(usize, Hashed, FileScan)> = if stale.is_empty() {
+        Vec::new()
+    } else {
+        stale
+            .into_par_iter()
+            .inspect(|_| progress.tick())
+            .map(|s| {
+                let bytes = match s.staged.map_or_else(|| read(s.rel), |b| Ok(b.clone())) {
+                    Ok(b) => b,
+                    Err(why) => {
+                        let scan = FileScan {
+                            skipped: Some(why),
+                            ..FileScan::default()
+                        };
+                        return (s.slot, None, scan);
+                    }
+                };
+                let hash = content_hash(&bytes);
+                let scan = match s.prior {
+                    // Same content, new metadata: reuse the scan, remember the new metadata.
+                    Some((h, scan)) if h == hash => scan,
+                    _ => scan_bytes(s.lang, &bytes, &rules),
+                };
+                (s.slot, Some((hash, s.key)), scan)
+            })
+            .collect()
+    };
     progress.done();
     let changed = !redone.is_empty() || cached_len != files_out.len();
     for (slot, m, scan) in redone {
