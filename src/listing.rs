@@ -119,7 +119,7 @@ pub struct Tree {
     /// contains): one string, not an allocation per file.
     paths: String,
     wanted: Wanted,
-    /// The wanted files' keys, in order (`None`: unreadable).
+    /// The wanted files' keys, one each, in order (`None`: unreadable).
     keys: Vec<Option<Key>>,
 }
 
@@ -166,7 +166,8 @@ pub fn tree(root: &Path, cache_dir: Option<&Path>, wanted: Wanted) -> Tree {
     }
     let mut jobs = Vec::with_capacity(most(&walked.files));
     jobs.extend(files_of(&walked.files).filter(|f| wanted(f)));
-    let keys = stat_all(root, &jobs).unwrap_or_default();
+    // One key per wanted file, always: [`Tree::wanted`] pairs them up in order.
+    let keys = stat_all(root, &jobs).unwrap_or_else(|| vec![None; jobs.len()]);
     Tree {
         paths: walked.files,
         wanted,
@@ -408,7 +409,23 @@ fn save(root: &Path, cache_dir: &Path, stamp: i64, walked: &Walked) {
 
 #[cfg(test)]
 mod tests {
-    use super::may_hide_ignore_files;
+    use super::{Key, Tree, may_hide_ignore_files};
+
+    #[test]
+    fn wanted_files_pair_up_with_their_keys_in_order() {
+        let dir = std::env::temp_dir();
+        let key = std::fs::metadata(&dir).ok().map(|m| Key::of(&m));
+        let tree = Tree {
+            paths: "a.py\0docs/b.md\0src/c.py\0z.txt\0".into(),
+            wanted: |f| f.ends_with(".py"),
+            keys: vec![None, key.clone()],
+        };
+        let files: Vec<&str> = tree.files().collect();
+        assert_eq!(files, ["a.py", "docs/b.md", "src/c.py", "z.txt"]);
+        let wanted: Vec<(&str, Option<Key>)> =
+            tree.wanted().map(|(f, k)| (f, k.cloned())).collect();
+        assert_eq!(wanted, [("a.py", None), ("src/c.py", key)]);
+    }
 
     #[test]
     fn patterns_that_could_hide_ignore_files_are_noticed() {
