@@ -58,6 +58,27 @@ r = {b["command"]: b for b in json.load(open(sys.argv[1]))["results"]}
 cold, warm, rg = (r[k]["median"] * 1e3 for k in ("qgate check (cold cache)", "qgate check (warm cache)", "ripgrep (14 patterns)"))
 print(f"== medians: cold {cold:.1f} ms, warm {warm:.1f} ms, ripgrep {rg:.1f} ms; cold/ripgrep {cold / rg:.2f}x, cold/warm {cold / warm:.1f}x")
 PY
+# hyperfine runs all cold runs, then all warm ones: this machine's drift over those seconds
+# moves the ratio. Pairs taken back to back do not share that bias: cold (cache removed), one
+# untimed run (the cold run's cache directory changed the root while it walked, so the next
+# run lists the tree again and saves the list), then warm.
+python3 - "$qgate" "$tree" <<'PY'
+import shutil, statistics, subprocess, sys, time
+qgate, tree = sys.argv[1], sys.argv[2]
+def run():
+    t = time.perf_counter()
+    subprocess.run([qgate, "check", "--exit-zero"], cwd=tree, stdout=subprocess.DEVNULL, check=True)
+    return (time.perf_counter() - t) * 1e3
+pairs = []
+for _ in range(15):
+    shutil.rmtree(f"{tree}/.qgate", ignore_errors=True)
+    cold = run()
+    run()
+    pairs.append((cold, run()))
+cold, warm = (statistics.median(p[i] for p in pairs) for i in (0, 1))
+ratio = statistics.median(c / w for c, w in pairs)
+print(f"== 15 back-to-back pairs: cold {cold:.1f} ms, warm {warm:.1f} ms (medians, with process start-up); cold/warm {ratio:.1f}x (median of the pairs' ratios)")
+PY
 
 # Peak memory on 100,000 files: hard-linked copies of the same tree (no extra disk).
 big="$work/big"
