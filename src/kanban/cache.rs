@@ -63,16 +63,16 @@ pub fn key_in(dir: &rustix::fd::OwnedFd, rel: &str) -> Option<Key> {
 /// On Unix each directory with several of them is opened once per run of up to 256 of its
 /// files, which are stat'ed relative to it, sparing the kernel a full path walk per file (a
 /// third of a 10,000-task board load); the others are stat'ed relative to the root.
-pub fn keys_of(root: &std::path::Path, paths: &[String]) -> Vec<Option<Key>> {
+pub fn keys_of<S: AsRef<str> + Sync>(root: &std::path::Path, paths: &[S]) -> Vec<Option<Key>> {
     #[cfg(unix)]
     {
         let root_fd = open_dir(root);
-        let mut groups: Vec<&[String]> = Vec::new();
+        let mut groups: Vec<&[S]> = Vec::new();
         let mut start = 0;
         while start < paths.len() {
-            let dir = dir_of(&paths[start]);
+            let dir = dir_of(paths[start].as_ref());
             let mut end = start + 1;
-            while end < paths.len() && end - start < 256 && dir_of(&paths[end]) == dir {
+            while end < paths.len() && end - start < 256 && dir_of(paths[end].as_ref()) == dir {
                 end += 1;
             }
             groups.push(&paths[start..end]);
@@ -83,12 +83,13 @@ pub fn keys_of(root: &std::path::Path, paths: &[String]) -> Vec<Option<Key>> {
             if group.len() < 4 {
                 return group
                     .iter()
-                    .map(|p| key_in(root_fd.as_ref()?, p))
+                    .map(|p| key_in(root_fd.as_ref()?, p.as_ref()))
                     .collect::<Vec<_>>();
             }
-            let fd = open_dir(&root.join(dir_of(&group[0])));
+            let fd = open_dir(&root.join(dir_of(group[0].as_ref())));
             group
                 .iter()
+                .map(|p| p.as_ref())
                 .map(|p| key_in(fd.as_ref()?, p.rsplit('/').next().unwrap_or(p)))
                 .collect::<Vec<_>>()
         })
@@ -101,7 +102,10 @@ pub fn keys_of(root: &std::path::Path, paths: &[String]) -> Vec<Option<Key>> {
         use rayon::prelude::*;
         paths
             .par_iter()
-            .map(|rel| std::fs::metadata(root.join(rel)).ok().map(|m| Key::of(&m)))
+            .map(|rel| {
+                let meta = std::fs::metadata(root.join(rel.as_ref()));
+                meta.ok().map(|m| Key::of(&m))
+            })
             .collect()
     }
 }

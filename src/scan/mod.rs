@@ -406,7 +406,7 @@ fn sources(ws: &Workspace) -> (Vec<(&str, Lang)>, Vec<Option<Key>>) {
             .filter(|p| ws.in_shard(p))
             .filter_map(|p| Lang::of(p).map(|l| (p.as_str(), l)))
             .collect();
-        let rels: Vec<String> = files.iter().map(|(r, _)| r.to_string()).collect();
+        let rels: Vec<&str> = files.iter().map(|&(r, _)| r).collect();
         let keys = crate::kanban::cache::keys_of(&ws.root, &rels);
         return (files, keys);
     }
