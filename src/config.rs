@@ -161,6 +161,7 @@ fn duration_secs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Erro
 #[serde(deny_unknown_fields)]
 struct RawScan {
     env_sources: Option<bool>,
+    threat_models: Option<Vec<String>>,
     #[serde(default, deserialize_with = "size")]
     max_file_size: Option<u64>,
     rules: Option<BTreeMap<RawLang, crate::scan::rules::Pack>>,
@@ -416,8 +417,11 @@ impl Default for PerfConfig {
 /// Source scanning settings (`scan:`).
 #[derive(Debug, Clone)]
 pub struct ScanConfig {
-    /// Environment reads count as untrusted input.
-    pub env_sources: bool,
+    /// Threat models in effect: which kinds of input are sources (bits of
+    /// `scan::rules::model`; `remote` by default).
+    pub models: u8,
+    /// Notes about the settings (a deprecated key), reported by the scanning checks.
+    pub notes: Vec<String>,
     pub max_file_size: u64,
     /// Extra rules per pack name (`python`, `javascript`, `go`, `java`).
     pub rules: HashMap<&'static str, crate::scan::rules::Pack>,
@@ -426,7 +430,8 @@ pub struct ScanConfig {
 impl Default for ScanConfig {
     fn default() -> Self {
         ScanConfig {
-            env_sources: false,
+            models: crate::scan::rules::model::REMOTE,
+            notes: Vec::new(),
             max_file_size: crate::scan::DEFAULT_MAX_FILE_SIZE,
             rules: HashMap::new(),
         }
@@ -886,8 +891,34 @@ impl Config {
             });
         }
         let sc = raw.scan;
+        if let Some(models) = &sc.threat_models {
+            let mut bits = 0u8;
+            for m in models {
+                match crate::scan::rules::model::bits(m) {
+                    Some(b) => bits |= b,
+                    None => {
+                        let line = kanban::find_key_line(text, Some("scan:"), "threat_models");
+                        return Err(err(
+                            line,
+                            None,
+                            "scan.threat_models",
+                            format!(
+                                "unknown threat model `{m}`; expected one of: {}",
+                                crate::scan::rules::model::NAMES.join(", ")
+                            ),
+                        ));
+                    }
+                }
+            }
+            cfg.scan.models = bits;
+        }
         if let Some(e) = sc.env_sources {
-            cfg.scan.env_sources = e;
+            if e {
+                cfg.scan.models |= crate::scan::rules::model::ENVIRONMENT;
+            }
+            cfg.scan.notes.push(
+                "`scan.env_sources` is deprecated: write `scan.threat_models: [remote, environment]` (or `[remote, local]` for every local source)".into(),
+            );
         }
         if let Some(m) = sc.max_file_size {
             cfg.scan.max_file_size = m;

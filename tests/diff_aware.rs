@@ -58,10 +58,16 @@ fn a_pull_request_moving_a_p0_task_to_done_without_review_fails() {
 #[test]
 fn only_files_changed_in_the_range_are_scanned() {
     let repo = Repo::new();
-    repo.write("old.py", "import os, sys\nos.remove(sys.argv[1])\n");
+    repo.write(
+        "old.py",
+        "from flask import request\nimport os\nos.remove(request.args['f1'])\n",
+    );
     repo.commit("old code");
     branch_here(&repo, "main");
-    repo.write("new.py", "import os, sys\nos.remove(sys.argv[2])\n");
+    repo.write(
+        "new.py",
+        "from flask import request\nimport os\nos.remove(request.args['f2'])\n",
+    );
     repo.write("clean.py", "print('x')\n");
     repo.commit("new code");
     let r = repo.qgate(&["check", "--changed-since", "main", "--format", "json"]);
@@ -73,7 +79,10 @@ fn only_files_changed_in_the_range_are_scanned() {
         .collect();
     assert_eq!(paths, vec!["new.py"]);
 
-    repo.write("wip.py", "import os, sys\nos.rmdir(sys.argv[3])\n");
+    repo.write(
+        "wip.py",
+        "from flask import request\nimport os\nos.rmdir(request.args['f3'])\n",
+    );
     let r = repo.qgate(&[
         "check",
         "--changed-since",
@@ -145,7 +154,10 @@ fn staged_content_is_checked_not_the_work_tree() {
     let repo = Repo::new();
     repo.write("README.md", "x\n");
     repo.commit("init");
-    repo.write("app.py", "import os, sys\nos.remove(sys.argv[1])\n");
+    repo.write(
+        "app.py",
+        "from flask import request\nimport os\nos.remove(request.args['f1'])\n",
+    );
     let git = repo.git.as_ref().unwrap();
     let mut index = git.index().unwrap();
     index.add_path(std::path::Path::new("app.py")).unwrap();
@@ -153,9 +165,12 @@ fn staged_content_is_checked_not_the_work_tree() {
     // The work tree is fixed afterwards, but the commit would take the staged content.
     repo.write(
         "app.py",
-        "import os, sys\nos.remove(os.path.basename(sys.argv[1]))\n",
+        "from flask import request\nimport os\nos.remove(os.path.basename(request.args['f1']))\n",
     );
-    repo.write("unstaged.py", "import os, sys\nos.remove(sys.argv[1])\n");
+    repo.write(
+        "unstaged.py",
+        "from flask import request\nimport os\nos.remove(request.args['f1'])\n",
+    );
     let r = repo.qgate(&["check", "--staged", "--format", "json"]);
     assert_eq!(r.code(), 1, "{}", r.explain());
     let paths: Vec<String> = r

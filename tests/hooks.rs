@@ -41,7 +41,10 @@ fn the_pre_commit_hook_blocks_a_vulnerable_commit() {
         );
     }
     let before = head(&repo);
-    repo.write("app.py", "import os, sys\nos.remove(sys.argv[1])\n");
+    repo.write(
+        "app.py",
+        "from flask import request\nimport os\nos.remove(request.args['f1'])\n",
+    );
     git(&repo, &["add", "app.py"]);
     let out = git(&repo, &["commit", "-m", "add app"]);
     assert!(!out.status.success(), "the commit is blocked");
@@ -56,7 +59,7 @@ fn the_pre_commit_hook_blocks_a_vulnerable_commit() {
 
     repo.write(
         "app.py",
-        "import os, sys\nos.remove(os.path.basename(sys.argv[1]))\n",
+        "from flask import request\nimport os\nos.remove(os.path.basename(request.args['f1']))\n",
     );
     git(&repo, &["add", "app.py"]);
     let out = git(&repo, &["commit", "-m", "add app"]);

@@ -20,7 +20,12 @@ fn scan(repo: &Repo, extra: &[&str]) -> common::Run {
 #[test]
 fn every_grammar_loads_and_finds_its_sink() {
     let repo = Repo::new();
-    repo.write("a.py", "import os, sys\nos.remove(sys.argv[1])\n");
+    // Command-line arguments are local input: sources only under the `local` threat model.
+    repo.write("qgate.yaml", "scan:\n  threat_models: [remote, local]\n");
+    repo.write(
+        "a.py",
+        "from flask import request\nimport os\nos.remove(request.args['f1'])\n",
+    );
     repo.write(
         "b.js",
         "const fs = require('fs');\nfs.unlinkSync(process.argv[2]);\n",
@@ -46,12 +51,17 @@ fn every_grammar_loads_and_finds_its_sink() {
         f["flow"].as_array().is_some_and(|s| s.len() >= 2),
         "findings carry their flow: {f}"
     );
+    // By default only remote input (the Flask request) is a source.
+    std::fs::remove_file(repo.path("qgate.yaml")).unwrap();
+    let r = scan(&repo, &[]);
+    assert_eq!(tainted_paths(&r), vec!["a.py"], "{}", r.explain());
 }
 
 #[test]
 fn suppressions_work_in_every_comment_syntax() {
     let repo = Repo::new();
-    repo.write("a.py", "import os, sys\n# qgate:ignore[tainted-path] operators pass trusted paths\nos.remove(sys.argv[1])\n");
+    repo.write("qgate.yaml", "scan:\n  threat_models: [remote, local]\n");
+    repo.write("a.py", "from flask import request\nimport os\n# qgate:ignore[tainted-path] operators pass trusted paths\nos.remove(request.args['f1'])\n");
     repo.write("b.js", "const fs = require('fs');\nfs.unlinkSync(process.argv[2]); // qgate:ignore[path-traversal] CLI only\n");
     repo.write("e.go", "package main\nimport \"os\"\nfunc main() {\n\t/* qgate:ignore[tainted-path] internal tool */\n\tos.Remove(os.Args[1])\n}\n");
     repo.write("F.java", "class F {\n  public static void main(String[] args) throws Exception {\n    // qgate:ignore[tainted-path] build step\n    java.nio.file.Files.delete(java.nio.file.Paths.get(args[0]));\n  }\n}\n");
@@ -72,7 +82,10 @@ fn suppressions_work_in_every_comment_syntax() {
 #[test]
 fn bad_input_never_crashes_or_hangs() {
     let repo = Repo::new();
-    repo.write("ok.py", "import os, sys\nos.remove(sys.argv[1])\n");
+    repo.write(
+        "ok.py",
+        "from flask import request\nimport os\nos.remove(request.args['f1'])\n",
+    );
     std::fs::write(
         repo.path("binary.py"),
         b"\x00\x01\x02ELF\x00\x00import os\n",
@@ -80,12 +93,12 @@ fn bad_input_never_crashes_or_hangs() {
     .unwrap();
     std::fs::write(
         repo.path("latin1.py"),
-        b"import os, sys\n# caf\xe9\nos.remove(sys.argv[1])\n",
+        b"from flask import request\nimport os\n# caf\xe9\nos.remove(request.args['f'])\n",
     )
     .unwrap();
     repo.write(
         "broken.py",
-        "import os, sys\ndef f(:\n    pass\nos.remove(sys.argv[1])\n",
+        "from flask import request\nimport os\ndef f(:\n    pass\nos.remove(request.args['f'])\n",
     );
     let mut long = String::from("x = '");
     long.push_str(&"a".repeat(3 * 1024 * 1024));
@@ -136,13 +149,16 @@ use std::collections::HashSet;
 #[test]
 fn the_cache_serves_unchanged_files_and_sees_changes() {
     let repo = Repo::new();
-    repo.write("a.py", "import os, sys\nos.remove(sys.argv[1])\n");
+    repo.write(
+        "a.py",
+        "from flask import request\nimport os\nos.remove(request.args['f1'])\n",
+    );
     repo.write("b.py", "import os\nos.remove('/tmp/x')\n");
     assert_eq!(scan(&repo, &[]).code(), 1);
     assert!(repo.path(".qgate/cache/scan.bin").exists());
     repo.write(
         "a.py",
-        "import os, sys\nos.remove(os.path.basename(sys.argv[1]))\n",
+        "from flask import request\nimport os\nos.remove(os.path.basename(request.args['f1']))\n",
     );
     let r = scan(&repo, &[]);
     assert_eq!(
@@ -151,7 +167,10 @@ fn the_cache_serves_unchanged_files_and_sees_changes() {
         "an edited file is scanned again: {}",
         r.explain()
     );
-    repo.write("b.py", "import os, sys\nos.remove(sys.argv[2])\n");
+    repo.write(
+        "b.py",
+        "from flask import request\nimport os\nos.remove(request.args['f2'])\n",
+    );
     assert_eq!(scan(&repo, &[]).code(), 1);
     assert_eq!(scan(&repo, &["--no-cache"]).code(), 1);
 }
@@ -159,10 +178,19 @@ fn the_cache_serves_unchanged_files_and_sees_changes() {
 #[test]
 fn excludes_paths_and_gitignore_apply() {
     let repo = Repo::new();
-    repo.write("vendor/lib.py", "import os, sys\nos.remove(sys.argv[1])\n");
-    repo.write("build/gen.py", "import os, sys\nos.remove(sys.argv[1])\n");
+    repo.write(
+        "vendor/lib.py",
+        "from flask import request\nimport os\nos.remove(request.args['f1'])\n",
+    );
+    repo.write(
+        "build/gen.py",
+        "from flask import request\nimport os\nos.remove(request.args['f1'])\n",
+    );
     repo.write(".gitignore", "build/\n");
-    repo.write("app.py", "import os, sys\nos.remove(sys.argv[1])\n");
+    repo.write(
+        "app.py",
+        "from flask import request\nimport os\nos.remove(request.args['f1'])\n",
+    );
     repo.write("clean.py", "print('hi')\n");
     repo.write("qgate.yaml", "exclude: [\"vendor/**\"]\n");
     let r = scan(&repo, &[]);
@@ -263,7 +291,7 @@ fn walk_stamp(repo: &Repo) -> Option<std::time::SystemTime> {
 /// new file, an edited `.gitignore` and an edited `.git/info/exclude` are each seen at once.
 #[test]
 fn the_cached_file_list_sees_new_files_and_ignore_edits() {
-    let vuln = "import os, sys\nos.remove(sys.argv[1])\n";
+    let vuln = "from flask import request\nimport os\nos.remove(request.args['f1'])\n";
     let repo = Repo::new();
     repo.write("app/a.py", vuln);
     repo.write("lib/deep/notes.txt", "x\n");
@@ -317,7 +345,7 @@ fn the_cached_file_list_sees_new_files_and_ignore_edits() {
 /// must notice when it changes although the walk never lists it.
 #[test]
 fn the_cached_file_list_sees_edits_to_ignored_ignore_files() {
-    let vuln = "import os, sys\nos.remove(sys.argv[1])\n";
+    let vuln = "from flask import request\nimport os\nos.remove(request.args['f1'])\n";
     let repo = Repo::new();
     repo.write(".gitignore", ".ignore\n");
     repo.write("lib/.ignore", "secret/\n");

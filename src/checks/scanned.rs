@@ -14,6 +14,9 @@ pub fn report(cx: &Context<'_>, sink: &mut Sink, kinds: &[Kind]) {
     for n in &scan.notes {
         sink.note(n.clone());
     }
+    for n in &cx.ws.config.scan.notes {
+        sink.note(n.clone());
+    }
     let partial = scan.files.iter().filter(|(_, f)| f.partial).count();
     if partial > 0 {
         sink.note(format!(
@@ -25,10 +28,13 @@ pub fn report(cx: &Context<'_>, sink: &mut Sink, kinds: &[Kind]) {
             let Some(source) = flow.steps.first() else {
                 continue;
             };
+            let at = match &source.file {
+                Some(f) => format!("{f}:{}", source.line),
+                None => format!("line {}", source.line),
+            };
             let message = format!(
-                "{} (line {}) reaches `{}` as {} without a sanitizer",
+                "{} ({at}) reaches `{}` as {} without a sanitizer",
                 source.what,
-                source.line,
                 flow.sink,
                 flow.kind.describe()
             );
@@ -42,10 +48,13 @@ pub fn report(cx: &Context<'_>, sink: &mut Sink, kinds: &[Kind]) {
                 .steps
                 .iter()
                 .map(|s| FlowStep {
-                    path: path.clone(),
+                    path: s
+                        .file
+                        .as_deref()
+                        .map_or_else(|| path.clone(), str::to_string),
                     line: s.line,
                     column: s.col,
-                    message: s.what.clone(),
+                    message: s.what.to_string(),
                 })
                 .chain(std::iter::once(FlowStep {
                     path: path.clone(),

@@ -1,15 +1,26 @@
-//! The source scanner shared by `path-traversal` and `input-validation`: finds the source
-//! files, parses each with tree-sitter, lowers it to the IR and runs the taint analysis with
-//! the language's rule pack. Files are scanned in parallel and results are cached by content
-//! hash, keyed by qgate's version and the rules in effect.
+//! The source scanner shared by `path-traversal` and `input-validation`.
+//!
+//! Each source file is read and prefiltered (does it mention untrusted input or a sink at
+//! all?); the files that read input are parsed with tree-sitter — sliced to the functions a
+//! flow can pass through — lowered to the IR and analysed one function at a time into
+//! summaries ([`analyze`]). The program-wide pass ([`program`]) resolves calls across
+//! functions and files, combines the summaries, and asks for the functions it meets that
+//! were not analysed yet, until no flow can reach further. Files are read and analysed in
+//! parallel; each file's summary is cached by its content hash, so a warm run parses only
+//! what changed, and reuses the last flows when nothing did.
 
+pub mod analyze;
+pub mod cfg;
+pub mod fold;
 pub mod ir;
 pub mod lower;
+pub mod program;
 pub mod rules;
 pub mod slice;
-pub mod taint;
+pub mod summary;
+pub mod value;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -17,8 +28,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::kanban::cache::Key;
+pub use program::Flow;
 use rules::{Lang, Pack};
-pub use taint::{Flow, Step};
+use summary::FileSummary;
+pub use value::Step;
 
 use crate::suppress::Directive;
 use crate::workspace::Workspace;
@@ -26,75 +39,306 @@ use crate::workspace::Workspace;
 /// Files larger than this are skipped with a note (configurable: `scan.max_file_size`).
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
 
-/// The scan of one file.
+/// How many times the program-wide pass asks for more functions before it settles.
+const MAX_ROUNDS: usize = 4;
+
+/// The scan of one file, as the checks see it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct FileScan {
+    /// The flows whose sink is in this file.
     pub flows: Vec<Flow>,
     pub directives: Vec<Directive>,
     /// Why the file was not scanned (binary, too large), if it was not.
     pub skipped: Option<String>,
     /// The parse had errors: what could be parsed was scanned.
     pub partial: bool,
+    /// Code nested deeper, or more of it, than the analysis follows was reduced to the
+    /// values it mentions.
+    pub truncated: bool,
+}
+
+/// What the scan keeps of a file for the program-wide pass.
+#[derive(Debug, Clone, Default)]
+struct State {
+    lang: Option<Lang>,
+    hash: Option<Hash>,
+    key: Option<Key>,
+    /// The prefilter: the file mentions untrusted input / a sink.
+    source: bool,
+    sink: bool,
+    /// Java: the types it extends or implements (for implementations of an interface).
+    supers: Vec<String>,
+    summary: Summ,
+}
+
+/// A file's summary: none, still encoded (as read from the cache), or decoded.
+#[derive(Debug, Clone, Default)]
+enum Summ {
+    #[default]
+    None,
+    Bytes(Vec<u8>),
+    Value(Box<FileSummary>),
+}
+
+impl Summ {
+    fn decode(&mut self) {
+        if let Summ::Bytes(b) = self {
+            *self = match postcard::from_bytes::<FileSummary>(b) {
+                Ok(s) => Summ::Value(Box::new(s)),
+                Err(_) => Summ::None,
+            };
+        }
+    }
+
+    fn get(&self) -> Option<&FileSummary> {
+        match self {
+            Summ::Value(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn is_some(&self) -> bool {
+        !matches!(self, Summ::None)
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        match self {
+            Summ::None => Vec::new(),
+            Summ::Bytes(b) => b.clone(),
+            Summ::Value(s) => postcard::to_stdvec(s.as_ref()).unwrap_or_default(),
+        }
+    }
 }
 
 /// The scan of the whole workspace.
 #[derive(Debug, Default)]
 pub struct Scan {
-    /// Repository-relative path → its scan, for every source file looked at.
+    /// Repository-relative path → its scan, for every source file looked at, sorted.
     pub files: Vec<(String, FileScan)>,
     /// Files skipped, with the reason.
     pub notes: Vec<String>,
+    /// Aligned with `files`.
+    states: Vec<State>,
+    /// Files outside `files` analysed because a call reached them (PATH arguments).
+    aux: Vec<(String, State)>,
+    /// Every source file of the tree, for resolution (PATH arguments: the listed tree).
+    tree: Vec<(String, Lang)>,
 }
 
 impl Scan {
-    /// Replaces (or, with `None`, removes) one file's scan, keeping the files sorted.
-    pub fn update(&mut self, rel: &str, scan: Option<FileScan>) {
-        let prefix = format!("{rel}: ");
-        self.notes.retain(|n| !n.starts_with(&prefix));
-        let at = self.files.binary_search_by(|(p, _)| p.as_str().cmp(rel));
-        match (at, scan) {
-            (Ok(i), Some(s)) => {
-                note_skip(&mut self.notes, rel, &s);
-                self.files[i].1 = s;
-            }
-            (Err(i), Some(s)) => {
-                note_skip(&mut self.notes, rel, &s);
-                self.files.insert(i, (rel.to_string(), s));
-            }
-            (Ok(i), None) => {
-                self.files.remove(i);
-            }
-            (Err(_), None) => {}
-        }
-    }
-
     /// Whether `rel` is one of the scanned files.
     pub fn contains(&self, rel: &str) -> bool {
         self.files
             .binary_search_by(|(p, _)| p.as_str().cmp(rel))
             .is_ok()
     }
-}
 
-fn note_skip(notes: &mut Vec<String>, rel: &str, fs: &FileScan) {
-    if let Some(why) = &fs.skipped {
-        notes.push(format!("{rel}: not scanned: {why}"));
+    /// Scans `changed` files again (removed ones are dropped) and recombines the program:
+    /// what watch mode does on a save.
+    pub fn refresh(&mut self, root: &Path, changed: &[(String, Option<Lang>)], rules: &Rules) {
+        for (rel, lang) in changed {
+            let at = self.files.binary_search_by(|(p, _)| p.as_str().cmp(rel));
+            match (at, lang) {
+                (Ok(i), None) => {
+                    self.files.remove(i);
+                    self.states.remove(i);
+                }
+                (at, Some(lang)) => {
+                    let (state, fs) = match read_inside(root, rel) {
+                        Ok(bytes) => first_look(*lang, &bytes, rules, true),
+                        Err(why) => (
+                            State::default(),
+                            FileScan {
+                                skipped: Some(why),
+                                ..FileScan::default()
+                            },
+                        ),
+                    };
+                    match at {
+                        Ok(i) => {
+                            self.files[i].1 = fs;
+                            self.states[i] = state;
+                        }
+                        Err(i) => {
+                            self.files.insert(i, (rel.clone(), fs));
+                            self.states.insert(i, state);
+                        }
+                    }
+                }
+                (Err(_), None) => {}
+            }
+            self.aux.retain(|(p, _)| p != rel);
+        }
+        self.tree = self
+            .files
+            .iter()
+            .filter_map(|(p, _)| Lang::of(p).map(|l| (p.clone(), l)))
+            .collect();
+        let read = |rel: &str| read_inside(root, rel);
+        self.solve(&read, rules);
+        self.notes = notes_of(&self.files);
+    }
+
+    /// The program-wide pass: combines the summaries, analyses what calls reach, and puts
+    /// every flow in the file of its sink.
+    fn solve(&mut self, read: &(dyn Fn(&str) -> Result<Vec<u8>, String> + Sync), rules: &Rules) {
+        let mut asked: HashSet<(String, String)> = HashSet::new();
+        for round in 0..MAX_ROUNDS {
+            for s in self
+                .states
+                .iter_mut()
+                .chain(self.aux.iter_mut().map(|(_, s)| s))
+            {
+                s.summary.decode();
+            }
+            let tree: Vec<(&str, Lang)> = self.tree.iter().map(|(p, l)| (p.as_str(), *l)).collect();
+            let units: Vec<program::Unit<'_>> = self
+                .files
+                .iter()
+                .zip(&self.states)
+                .map(|((p, _), s)| (p.as_str(), s))
+                .chain(self.aux.iter().map(|(p, s)| (p.as_str(), s)))
+                .filter_map(|(path, s)| {
+                    Some(program::Unit {
+                        path,
+                        lang: s.lang?,
+                        summary: s.summary.get()?,
+                    })
+                })
+                .collect();
+            let unit_paths: Vec<String> = units.iter().map(|u| u.path.to_string()).collect();
+            if std::env::var_os("QGATE_SCAN_DEBUG").is_some() {
+                for u in &units {
+                    eprintln!("qgate: scan: round {round}: {}: {:#?}", u.path, u.summary);
+                }
+            }
+            let prog = program::Program::new(units, &program::Tree { files: &tree });
+            let (flows, demands) = program::Solver::new(&prog).flows();
+            drop(prog);
+            // What to analyse next: (path, names to add), and implementors by type.
+            let mut todo: HashMap<String, Vec<String>> = HashMap::new();
+            for (d, carries) in demands {
+                match d {
+                    program::Demand::Name(path, name) => {
+                        // A callee given nothing untrusted matters only where it reads
+                        // untrusted input itself.
+                        if !carries && !self.state_of(&path).is_some_and(|s| s.source) {
+                            continue;
+                        }
+                        if asked.insert((path.clone(), name.clone())) {
+                            todo.entry(path).or_default().push(name);
+                        }
+                    }
+                    program::Demand::Implementors(ty) => {
+                        for ((p, _), s) in self.files.iter().zip(&self.states) {
+                            if s.supers.contains(&ty)
+                                && (carries || s.source)
+                                && !s.summary.is_some()
+                                && asked.insert((p.clone(), "*".into()))
+                            {
+                                todo.entry(p.clone()).or_default().push("*".into());
+                            }
+                        }
+                    }
+                }
+            }
+            if todo.is_empty() || round + 1 == MAX_ROUNDS {
+                for (_, f) in &mut self.files {
+                    f.flows.clear();
+                }
+                for (unit, flow) in flows {
+                    let path = &unit_paths[unit as usize];
+                    if let Ok(i) = self.files.binary_search_by(|(p, _)| p.as_str().cmp(path)) {
+                        self.files[i].1.flows.push(flow);
+                    }
+                }
+                return;
+            }
+            let jobs: Vec<Job> = todo
+                .into_iter()
+                .filter_map(|(path, names)| {
+                    let state = self.state_of(&path);
+                    let lang = state.and_then(|s| s.lang).or_else(|| Lang::of(&path))?;
+                    let covered = state
+                        .and_then(|s| s.summary.get())
+                        .map(|s| s.covered.clone());
+                    // Already analysed whole: nothing more to find there.
+                    if covered == Some(None) {
+                        return None;
+                    }
+                    Some((path, names, Some(lang), covered.flatten()))
+                })
+                .collect();
+            if jobs.is_empty() {
+                continue;
+            }
+            let done: Vec<(String, Option<State>)> = jobs
+                .into_par_iter()
+                .map(|(path, names, lang, covered)| {
+                    let Some(lang) = lang else {
+                        return (path, None);
+                    };
+                    let Ok(bytes) = read(&path) else {
+                        return (path, None);
+                    };
+                    let (mut state, _) = first_look(lang, &bytes, rules, false);
+                    if state.hash.is_none() {
+                        return (path, None);
+                    }
+                    let text = String::from_utf8_lossy(&bytes);
+                    let mut want: Vec<String> = covered.unwrap_or_default();
+                    want.extend(names.iter().cloned());
+                    let whole = names.iter().any(|n| n == "*");
+                    let (summary, _) = analyse(lang, &text, rules, &want, whole);
+                    state.summary = Summ::Value(Box::new(summary));
+                    (path, Some(state))
+                })
+                .collect();
+            for (path, state) in done {
+                let Some(mut state) = state else { continue };
+                match self.files.binary_search_by(|(p, _)| p.as_str().cmp(&path)) {
+                    Ok(i) => {
+                        state.key = self.states[i].key.clone().or(state.key);
+                        self.states[i] = state;
+                    }
+                    Err(_) => match self.aux.iter_mut().find(|(p, _)| *p == path) {
+                        Some((_, s)) => *s = state,
+                        None => self.aux.push((path, state)),
+                    },
+                }
+            }
+        }
+    }
+
+    fn state_of(&self, path: &str) -> Option<&State> {
+        match self.files.binary_search_by(|(p, _)| p.as_str().cmp(path)) {
+            Ok(i) => Some(&self.states[i]),
+            Err(_) => self.aux.iter().find(|(p, _)| p == path).map(|(_, s)| s),
+        }
     }
 }
 
-/// Scans one file of the workspace as the full scan would (unreadable: a skipped file).
-pub fn scan_file(root: &Path, rel: &str, lang: Lang, rules: &Rules) -> FileScan {
-    match read_inside(root, rel) {
-        Ok(bytes) => scan_bytes(lang, &bytes, rules),
-        Err(why) => FileScan {
-            skipped: Some(why),
-            ..FileScan::default()
-        },
+/// A file to analyse for the program: its path, the names asked for, its language, and
+/// what its last analysis covered.
+type Job = (String, Vec<String>, Option<Lang>, Option<Vec<String>>);
+
+fn notes_of(files: &[(String, FileScan)]) -> Vec<String> {
+    let mut notes = Vec::new();
+    for (rel, fs) in files {
+        if let Some(why) = &fs.skipped {
+            notes.push(format!("{rel}: not scanned: {why}"));
+        }
+        if fs.truncated {
+            notes.push(format!(
+                "{rel}: analysed in part: code too deep or too large to follow in full was reduced to the values it mentions"
+            ));
+        }
     }
+    notes
 }
 
-/// Parses `src` as `lang` and returns the flows the rules find.
-pub fn scan_source(lang: Lang, src: &str, pack: &Pack, env_sources: bool) -> (Vec<Flow>, bool) {
+/// Parses `src` as `lang` and lowers it; whether the parse had errors.
+pub fn parse(lang: Lang, src: &str) -> Option<(ir::Module, bool)> {
     let mut parser = tree_sitter::Parser::new();
     let language: tree_sitter::Language = match lang {
         Lang::Python => tree_sitter_python::LANGUAGE.into(),
@@ -104,12 +348,8 @@ pub fn scan_source(lang: Lang, src: &str, pack: &Pack, env_sources: bool) -> (Ve
         Lang::Go => tree_sitter_go::LANGUAGE.into(),
         Lang::Java => tree_sitter_java::LANGUAGE.into(),
     };
-    if parser.set_language(&language).is_err() {
-        return (Vec::new(), true);
-    }
-    let Some(tree) = parser.parse(src, None) else {
-        return (Vec::new(), true);
-    };
+    parser.set_language(&language).ok()?;
+    let tree = parser.parse(src, None)?;
     let partial = tree.root_node().has_error();
     let module = match lang {
         Lang::Python => lower::python::lower(&tree, src),
@@ -117,20 +357,168 @@ pub fn scan_source(lang: Lang, src: &str, pack: &Pack, env_sources: bool) -> (Ve
         Lang::Go => lower::go::lower(&tree, src),
         Lang::Java => lower::java::lower(&tree, src),
     };
-    (
-        taint::Analyzer::new(pack, &module, env_sources).run(&module),
-        partial,
-    )
+    Some((module, partial))
+}
+
+/// Analyses one file: sliced to the functions that read input and the `names` asked for
+/// (unless `whole`), or whole when the slice does not parse cleanly. The summary, and
+/// whether the parse had errors.
+pub fn analyse(
+    lang: Lang,
+    text: &str,
+    rules: &Rules,
+    names: &[String],
+    whole: bool,
+) -> (FileSummary, bool) {
+    let settings = analyze::Settings {
+        pack: rules.pack(lang),
+        lang,
+        models: rules.models,
+    };
+    let words = rules.flow_words(lang, text.as_bytes());
+    let seed = |c: &str| words.source(c.as_bytes());
+    let sink = |c: &str| words.sink(c.as_bytes());
+    let want = slice::Want {
+        seed: &seed,
+        sink: &sink,
+        names,
+    };
+    let sliced = match lang {
+        _ if whole => None,
+        Lang::Python => slice::python(text, &want),
+        // JSX's text makes quotes and braces ambiguous to a lexer: .tsx files are not sliced.
+        Lang::JavaScript | Lang::TypeScript => slice::javascript(text, &want),
+        _ => None,
+    };
+    if let Some(s) = sliced
+        && let Some((m, false)) = parse(lang, &s.text)
+    {
+        let mut fs = analyze::analyze(&m, &settings);
+        fs.covered = Some(s.kept);
+        return (fs, false);
+    }
+    match parse(lang, text) {
+        Some((m, partial)) => (analyze::analyze(&m, &settings), partial),
+        None => (FileSummary::default(), true),
+    }
+}
+
+/// A file read for the first time (or changed): its prefilter, suppressions, and — when it
+/// reads untrusted input and `analysis` is asked for — its analysis.
+fn first_look(lang: Lang, bytes: &[u8], rules: &Rules, analysis: bool) -> (State, FileScan) {
+    let skip = |why: String| {
+        (
+            State {
+                lang: Some(lang),
+                ..State::default()
+            },
+            FileScan {
+                skipped: Some(why),
+                ..FileScan::default()
+            },
+        )
+    };
+    if bytes.len() as u64 > rules.max_file_size {
+        return skip(format!(
+            "larger than {} bytes (scan.max_file_size)",
+            rules.max_file_size
+        ));
+    }
+    if bytes.iter().take(8192).any(|&b| b == 0) {
+        return skip("binary content".into());
+    }
+    // Invalid UTF-8 is replaced, not refused: what can be read is scanned.
+    let text = String::from_utf8_lossy(bytes);
+    let words = rules.flow_words(lang, bytes);
+    let code: std::borrow::Cow<'_, str> = if lang == Lang::Python {
+        std::borrow::Cow::Borrowed(&text)
+    } else {
+        std::borrow::Cow::Owned(slice::c_like_code(&text))
+    };
+    // Words in comments do not count.
+    let source = words.source(bytes) && words.source(code.as_bytes());
+    let sink = words.sink(bytes) && words.sink(code.as_bytes());
+    let mut state = State {
+        lang: Some(lang),
+        hash: Some(content_hash(bytes)),
+        source,
+        sink,
+        supers: if lang == Lang::Java {
+            java_supers(&code)
+        } else {
+            Vec::new()
+        },
+        ..State::default()
+    };
+    let mut fs = FileScan {
+        directives: crate::suppress::parse(&text),
+        ..FileScan::default()
+    };
+    if source && analysis {
+        let (summary, partial) = analyse(lang, &text, rules, &[], false);
+        fs.partial = partial;
+        fs.truncated = summary.truncated;
+        state.summary = Summ::Value(Box::new(summary));
+    }
+    (state, fs)
+}
+
+/// The types a Java file's classes extend or implement (`extends Base`, `implements A, B`).
+fn java_supers(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for kw in ["extends ", "implements "] {
+        let mut rest = code;
+        while let Some(at) = rest.find(kw) {
+            let after = &rest[at + kw.len()..];
+            let list: String = after.chars().take_while(|c| *c != '{').collect();
+            for t in list.split([',', ' ', '\n', '\t']) {
+                let t = t.split('<').next().unwrap_or(t).trim();
+                let t = t.rsplit('.').next().unwrap_or(t);
+                if !t.is_empty()
+                    && t.chars().next().is_some_and(char::is_uppercase)
+                    && t.chars().all(|c| c.is_alphanumeric() || c == '_')
+                    && !out.iter().any(|o| o == t)
+                {
+                    out.push(t.to_string());
+                }
+            }
+            rest = after;
+        }
+    }
+    out
 }
 
 /// A pack's prefilter.
 struct Prefilter {
     /// Every sink name by its last segment.
     sinks: Words,
-    sources: Words,
+    /// Members of the request object, its names, and words that are input on their own.
+    members: Option<Words>,
+    roots: Option<Words>,
+    plain: Option<Words>,
     /// Python: the sink words for files that import no sink module's names bare, and the
     /// import spellings that rule a file out.
     qualified: Option<(Words, aho_corasick::AhoCorasick)>,
+    /// JavaScript: the request object's name is whatever the handler calls it.
+    members_alone: bool,
+}
+
+/// The word tests for one file: whether a piece of it mentions untrusted input, a sink.
+pub struct FlowWords<'r> {
+    p: Option<&'r Prefilter>,
+    sinks: Option<&'r Words>,
+}
+
+impl FlowWords<'_> {
+    pub fn source(&self, chunk: &[u8]) -> bool {
+        let Some(p) = self.p else { return true };
+        let has = |w: &Option<Words>| w.as_ref().is_some_and(|w| w.occur_in(chunk));
+        has(&p.plain) || (has(&p.members) && (p.members_alone || has(&p.roots)))
+    }
+
+    pub fn sink(&self, chunk: &[u8]) -> bool {
+        self.sinks.is_none_or(|s| s.occur_in(chunk))
+    }
 }
 
 /// Prefilter words, found together by one automaton.
@@ -197,7 +585,8 @@ pub struct Rules {
     /// Per pack: the words a file must contain to be worth parsing (built on first use: a
     /// run whose files are all cached needs none).
     prefilters: std::sync::OnceLock<HashMap<&'static str, Prefilter>>,
-    pub env_sources: bool,
+    /// Threat models in effect.
+    pub models: u8,
     pub max_file_size: u64,
     hash: String,
 }
@@ -222,7 +611,7 @@ impl Rules {
             h.update(text);
             h.update(serde_json::to_vec(&cfg.rules.get(name)).unwrap_or_default());
         }
-        h.update([u8::from(cfg.env_sources)]);
+        h.update([cfg.models]);
         let hash = h
             .finalize()
             .iter()
@@ -233,7 +622,7 @@ impl Rules {
             packs: std::sync::OnceLock::new(),
             extra: cfg.rules.clone(),
             prefilters: std::sync::OnceLock::new(),
-            env_sources: cfg.env_sources,
+            models: cfg.models,
             max_file_size: cfg.max_file_size,
             hash,
         }
@@ -252,8 +641,10 @@ impl Rules {
         self.prefilters.get_or_init(|| {
             let mut out = HashMap::new();
             for (name, pack) in self.packs() {
-                let sinks = Words::new(pack.sink_words(*name == "python"));
-                let sources = Words::new(pack.source_words(self.env_sources));
+                let Some(sinks) = Words::new(pack.sink_words(*name == "python")) else {
+                    continue;
+                };
+                let (members, roots, plain) = pack.source_words(self.models);
                 // Python spells imports so that a file's bare names can be told apart.
                 let qualified = (*name == "python")
                     .then(|| {
@@ -268,41 +659,38 @@ impl Rules {
                         ))
                     })
                     .flatten();
-                if let (Some(sinks), Some(sources)) = (sinks, sources) {
-                    out.insert(
-                        *name,
-                        Prefilter {
-                            sinks,
-                            sources,
-                            qualified,
-                        },
-                    );
-                }
+                out.insert(
+                    *name,
+                    Prefilter {
+                        sinks,
+                        members: Words::new(members),
+                        roots: Words::new(roots),
+                        plain: Words::new(plain),
+                        qualified,
+                        members_alone: *name == "javascript",
+                    },
+                );
             }
             out
         })
     }
 
-    /// Whether `bytes` may hold a flow of `lang`'s pack: a flow needs a sink and a source in
-    /// the same function, so a file without a sink name or without a source word has none.
+    /// Whether `bytes` mention both untrusted input and a sink of `lang`'s pack.
     pub fn may_have_flow(&self, lang: Lang, bytes: &[u8]) -> bool {
-        self.flow_words(lang, bytes)(bytes)
+        let w = self.flow_words(lang, bytes);
+        w.source(bytes) && w.sink(bytes)
     }
 
-    /// The word test for the parts of one file (whole, a function, top-level code). In a
-    /// Python file that imports no sink module's names bare (`from os import …`, `import os
-    /// as …`), a qualified sink counts only written out: `os.replace`, not every
-    /// `str.replace`.
-    pub fn flow_words<'a>(&'a self, lang: Lang, file: &[u8]) -> impl Fn(&[u8]) -> bool + 'a {
+    /// The word tests for the parts of one file. In a Python file that imports no sink
+    /// module's names bare (`from os import …`, `import os as …`), a qualified sink counts
+    /// only written out: `os.replace`, not every `str.replace`.
+    pub fn flow_words(&self, lang: Lang, file: &[u8]) -> FlowWords<'_> {
         let p = self.prefilters().get(lang.pack_name());
         let sinks = p.map(|p| match &p.qualified {
             Some((strict, bare_imports)) if !bare_imports.is_match(file) => strict,
             _ => &p.sinks,
         });
-        move |chunk: &[u8]| match (p, sinks) {
-            (Some(p), Some(sinks)) => sinks.occur_in(chunk) && p.sources.occur_in(chunk),
-            _ => true,
-        }
+        FlowWords { p, sinks }
     }
 
     pub fn pack(&self, lang: Lang) -> &Pack {
@@ -313,62 +701,7 @@ impl Rules {
     }
 }
 
-/// Scans one file's bytes.
-pub fn scan_bytes(lang: Lang, bytes: &[u8], rules: &Rules) -> FileScan {
-    if bytes.len() as u64 > rules.max_file_size {
-        return FileScan {
-            skipped: Some(format!(
-                "larger than {} bytes (scan.max_file_size)",
-                rules.max_file_size
-            )),
-            ..FileScan::default()
-        };
-    }
-    if bytes.iter().take(8192).any(|&b| b == 0) {
-        return FileScan {
-            skipped: Some("binary content".into()),
-            ..FileScan::default()
-        };
-    }
-    // Invalid UTF-8 is replaced, not refused: what can be read is scanned.
-    let text = String::from_utf8_lossy(bytes);
-    let flow_words = rules.flow_words(lang, bytes);
-    // Sink names and source words in comments do not count.
-    if !flow_words(bytes)
-        || (lang != Lang::Python && !flow_words(slice::c_like_code(&text).as_bytes()))
-    {
-        return FileScan {
-            directives: crate::suppress::parse(&text),
-            ..FileScan::default()
-        };
-    }
-    let pack = rules.pack(lang);
-    // Parse only the functions that can hold a flow; the whole file if the slice does not
-    // parse cleanly.
-    let words = |chunk: &str| flow_words(chunk.as_bytes());
-    let sliced = match lang {
-        Lang::Python => slice::python(&text, words),
-        // JSX's text makes quotes and braces ambiguous to a lexer: .tsx files are not sliced.
-        Lang::JavaScript | Lang::TypeScript => slice::javascript(&text, words),
-        _ => None,
-    };
-    let (flows, partial) = match sliced {
-        Some(sliced) => match scan_source(lang, &sliced, pack, rules.env_sources) {
-            (flows, false) => (flows, false),
-            (_, true) => scan_source(lang, &text, pack, rules.env_sources),
-        },
-        None => scan_source(lang, &text, pack, rules.env_sources),
-    };
-    FileScan {
-        flows,
-        directives: crate::suppress::parse(&text),
-        skipped: None,
-        partial,
-    }
-}
-
-/// The scan cache. It is read borrowing from the file's bytes (no string is copied), with
-/// `F = FileScan`, and written borrowing from the results, with `F = &FileScan`.
+/// The scan cache. It is read borrowing from the file's bytes (no string is copied).
 #[derive(Serialize, Deserialize)]
 struct CacheFile<'a, F> {
     version: &'a str,
@@ -385,15 +718,18 @@ struct CacheEntry<'a, F> {
     /// The file's metadata when it was hashed (`None`: it had changed too recently to vouch
     /// for the content).
     key: Option<Key>,
+    source: bool,
+    sink: bool,
+    #[serde(borrow)]
+    supers: Vec<&'a str>,
     scan: F,
+    /// The file's summary, encoded (decoded only when the program must be combined again).
+    #[serde(borrow)]
+    summary: &'a [u8],
 }
 
 /// A file's content hash: the first 16 bytes of its SHA-256.
 type Hash = [u8; 16];
-
-/// What the cache keeps of a file besides its scan: the content hash and the file's metadata
-/// when it was hashed (`None`: the file could not be read).
-type Hashed = Option<(Hash, Option<Key>)>;
 
 const CACHE_FILE: &str = "scan.bin";
 
@@ -444,14 +780,13 @@ pub fn scan(ws: &Workspace) -> Scan {
     // that they resolve inside the repository. PATH arguments do.
     let walked = ws.paths.is_none();
     // One pass over the two sorted lists: a file whose metadata still matches its entry
-    // keeps the entry's scan (moved, not cloned); the others are read below. A path named
-    // twice finds its entry taken.
+    // keeps the entry's results (moved, not cloned); the others are read below. A path
+    // named twice finds its entry taken.
     let cached_len = cached.len();
     let mut taken = vec![false; cached_len];
     let mut at = 0;
     let mut files_out: Vec<(String, FileScan)> = Vec::with_capacity(files.len());
-    // Aligned with `files_out`.
-    let mut meta: Vec<Hashed> = Vec::with_capacity(files.len());
+    let mut states: Vec<State> = Vec::with_capacity(files.len());
     let mut stale: Vec<Stale<'_>> = Vec::new();
     for ((rel, lang), key) in files.into_iter().zip(keys) {
         at = seek(&cached, at, rel);
@@ -469,8 +804,8 @@ pub fn scan(ws: &Workspace) -> Scan {
         };
         match prior {
             Some(e) if vouched(e) => {
+                states.push(state_of_entry(e, lang, key));
                 files_out.push((rel.to_string(), std::mem::take(&mut e.scan)));
-                meta.push(Some((e.hash, key)));
             }
             prior => {
                 stale.push(Stale {
@@ -478,11 +813,12 @@ pub fn scan(ws: &Workspace) -> Scan {
                     rel,
                     lang,
                     key,
-                    prior: prior.map(|e| (e.hash, std::mem::take(&mut e.scan))),
+                    prior: prior
+                        .map(|e| (state_of_entry(e, lang, None), std::mem::take(&mut e.scan))),
                     staged,
                 });
                 files_out.push((rel.to_string(), FileScan::default()));
-                meta.push(None);
+                states.push(State::default());
             }
         }
     }
@@ -495,7 +831,7 @@ pub fn scan(ws: &Workspace) -> Scan {
         }
     };
     // (The thread pool is not even started when every file was vouched for.)
-    let redone: Vec<(usize, Hashed, FileScan)> = if stale.is_empty() {
+    let redone: Vec<(usize, State, FileScan)> = if stale.is_empty() {
         Vec::new()
     } else {
         stale
@@ -509,80 +845,139 @@ pub fn scan(ws: &Workspace) -> Scan {
                             skipped: Some(why),
                             ..FileScan::default()
                         };
-                        return (s.slot, None, scan);
+                        return (s.slot, State::default(), scan);
                     }
                 };
                 let hash = content_hash(&bytes);
-                let scan = match s.prior {
-                    // Same content, new metadata: reuse the scan, remember the new metadata.
-                    Some((h, scan)) if h == hash => scan,
-                    _ => scan_bytes(s.lang, &bytes, &rules),
+                let (mut state, scan) = match s.prior {
+                    // Same content, new metadata: reuse the results, remember the metadata.
+                    Some((st, scan)) if st.hash == Some(hash) => (st, scan),
+                    _ => first_look(s.lang, &bytes, &rules, true),
                 };
-                (s.slot, Some((hash, s.key)), scan)
+                state.key = s.key;
+                (s.slot, state, scan)
             })
             .collect()
     };
     progress.done();
     let changed = !redone.is_empty() || cached_len != files_out.len();
-    for (slot, m, scan) in redone {
+    if std::env::var_os("QGATE_SCAN_DEBUG").is_some() {
+        eprintln!(
+            "qgate: scan: {} files, {cached_len} cached, {} redone",
+            files_out.len(),
+            redone.len()
+        );
+    }
+    for (slot, state, scan) in redone {
         files_out[slot].1 = scan;
-        meta[slot] = m;
+        states[slot] = state;
+    }
+    let mut scan = Scan {
+        files: files_out,
+        notes: Vec::new(),
+        states,
+        aux: Vec::new(),
+        tree: Vec::new(),
+    };
+    // The flows cached with the files hold while no file changed; otherwise the program is
+    // combined again.
+    if changed {
+        scan.tree = match &ws.paths {
+            None => scan
+                .files
+                .iter()
+                .filter_map(|(p, _)| Lang::of(p).map(|l| (p.clone(), l)))
+                .collect(),
+            // PATH arguments: calls may reach any file of the repository.
+            Some(_) => ws
+                .tree()
+                .files()
+                .filter(|p| !ws.exclude.is_excluded(p))
+                .filter_map(|p| Lang::of(p).map(|l| (p.to_string(), l)))
+                .collect(),
+        };
+        let read_any = |rel: &str| match ws.overlay.as_ref().and_then(|o| o.get(rel)) {
+            Some(b) => Ok(b.clone()),
+            None => read_inside(&ws.root, rel),
+        };
+        scan.solve(&read_any, &rules);
     }
     if let (true, Some(path)) = (changed, &cache_path) {
-        let mut entries: Vec<CacheEntry<'_, &FileScan>> = files_out
-            .iter()
-            .zip(&meta)
-            .filter_map(|((path, scan), m)| {
-                let (hash, key) = m.as_ref()?;
-                Some(CacheEntry {
-                    path,
-                    hash: *hash,
-                    // Metadata of files touched in the last seconds is not trusted later.
-                    key: key.clone().filter(|k| k.settled(now)),
-                    scan,
-                })
-            })
-            .collect();
-        entries.sort_unstable_by(|a, b| a.path.cmp(b.path));
-        entries.dedup_by(|a, b| a.path == b.path);
-        let file = CacheFile {
-            version: env!("CARGO_PKG_VERSION"),
-            rules: &rules.hash,
-            entries,
-        };
-        if let Ok(bytes) = postcard::to_stdvec(&file)
-            && let Some(dir) = path.parent()
-            && std::fs::create_dir_all(dir).is_ok()
-        {
-            let ignore = dir.join(".gitignore");
-            if !ignore.exists() {
-                let _ = std::fs::write(
-                    &ignore,
-                    "# Written by qgate: this directory is a cache.\n*\n",
-                );
-            }
-            let _ = crate::fsutil::atomic_write(path, &bytes);
-        }
+        save(path, &scan, &rules, now);
     }
-    let mut notes = Vec::new();
-    for (rel, scan) in &files_out {
-        note_skip(&mut notes, rel, scan);
-    }
-    Scan {
-        files: files_out,
-        notes,
+    scan.notes = notes_of(&scan.files);
+    scan
+}
+
+fn state_of_entry(e: &CacheEntry<'_, FileScan>, lang: Lang, key: Option<Key>) -> State {
+    State {
+        lang: Some(lang),
+        hash: Some(e.hash),
+        key,
+        source: e.source,
+        sink: e.sink,
+        supers: e.supers.iter().map(|s| s.to_string()).collect(),
+        summary: if e.summary.is_empty() {
+            Summ::None
+        } else {
+            Summ::Bytes(e.summary.to_vec())
+        },
     }
 }
 
-/// A file whose cached scan its metadata cannot vouch for: it is read again.
+/// Writes the scan cache (best effort: a cache that cannot be written is not an error).
+fn save(path: &Path, scan: &Scan, rules: &Rules, now: i64) {
+    let blobs: Vec<Vec<u8>> = scan.states.iter().map(|s| s.summary.bytes()).collect();
+    let mut entries: Vec<CacheEntry<'_, &FileScan>> = scan
+        .files
+        .iter()
+        .zip(&scan.states)
+        .zip(&blobs)
+        .filter_map(|(((path, fs), st), blob)| {
+            Some(CacheEntry {
+                path,
+                hash: st.hash?,
+                // Metadata of files touched in the last seconds is not trusted later.
+                key: st.key.clone().filter(|k| k.settled(now)),
+                source: st.source,
+                sink: st.sink,
+                supers: st.supers.iter().map(String::as_str).collect(),
+                scan: fs,
+                summary: blob,
+            })
+        })
+        .collect();
+    entries.sort_unstable_by(|a, b| a.path.cmp(b.path));
+    entries.dedup_by(|a, b| a.path == b.path);
+    let file = CacheFile {
+        version: env!("CARGO_PKG_VERSION"),
+        rules: &rules.hash,
+        entries,
+    };
+    if let Ok(bytes) = postcard::to_stdvec(&file)
+        && let Some(dir) = path.parent()
+        && std::fs::create_dir_all(dir).is_ok()
+    {
+        let ignore = dir.join(".gitignore");
+        if !ignore.exists() {
+            let _ = std::fs::write(
+                &ignore,
+                "# Written by qgate: this directory is a cache.\n*\n",
+            );
+        }
+        let _ = crate::fsutil::atomic_write(path, &bytes);
+    }
+}
+
+/// A file whose cached results its metadata cannot vouch for: it is read again.
 struct Stale<'a> {
     /// Its place in the scan's list of files.
     slot: usize,
     rel: &'a str,
     lang: Lang,
     key: Option<Key>,
-    /// The cached content hash and scan, if there were any.
-    prior: Option<(Hash, FileScan)>,
+    /// The cached state and scan, if there were any.
+    prior: Option<(State, FileScan)>,
     /// Staged content, scanned instead of the work tree's (`--staged`).
     staged: Option<&'a Vec<u8>>,
 }
@@ -673,6 +1068,49 @@ fn content_hash(bytes: &[u8]) -> Hash {
 #[cfg(test)]
 mod seek_tests {
     use super::*;
+    use crate::scan::rules::Kind;
+
+    /// The cache is postcard, which has no field names: every field must be written, or
+    /// no entry reads back and every run is a cold one.
+    #[test]
+    fn cached_flows_and_summaries_read_back() {
+        let step = |file: Option<&str>| value::Step {
+            file: file.map(Into::into),
+            line: 3,
+            col: 1,
+            what: "`request.args`".into(),
+        };
+        let scan = FileScan {
+            flows: vec![Flow {
+                kind: Kind::Path,
+                line: 4,
+                col: 5,
+                sink: "open".into(),
+                steps: vec![step(None), step(Some("lib/util.py"))],
+            }],
+            ..FileScan::default()
+        };
+        let summary = postcard::to_stdvec(&FileSummary::default()).expect("encodes");
+        let file = CacheFile {
+            version: "1",
+            rules: "r",
+            entries: vec![CacheEntry {
+                path: "app.py",
+                hash: content_hash(b"x"),
+                key: None,
+                source: true,
+                sink: true,
+                supers: Vec::new(),
+                scan: &scan,
+                summary: &summary,
+            }],
+        };
+        let bytes = postcard::to_stdvec(&file).expect("encodes");
+        let back: CacheFile<'_, FileScan> = postcard::from_bytes(&bytes).expect("decodes");
+        assert_eq!(back.entries.len(), 1);
+        assert_eq!(back.entries[0].scan.flows, scan.flows);
+        assert!(postcard::from_bytes::<FileSummary>(back.entries[0].summary).is_ok());
+    }
 
     #[test]
     fn seek_finds_every_path_sorted_or_not() {
@@ -683,7 +1121,11 @@ mod seek_tests {
                 path: p,
                 hash: Hash::default(),
                 key: None,
+                source: false,
+                sink: false,
+                supers: Vec::new(),
                 scan: (),
+                summary: &[],
             })
             .collect();
         let expect = |rel: &str| entries.partition_point(|e| e.path < rel);

@@ -17,17 +17,10 @@ pub enum Kind {
     Sql,
     Code,
     Deserialization,
+    Nosql,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
-        Kind::Path,
-        Kind::Command,
-        Kind::Sql,
-        Kind::Code,
-        Kind::Deserialization,
-    ];
-
     pub fn bit(self) -> u8 {
         1 << (self as u8)
     }
@@ -48,6 +41,29 @@ impl Kind {
             Kind::Sql => "sql-injection",
             Kind::Code => "code-injection",
             Kind::Deserialization => "unsafe-deserialization",
+            Kind::Nosql => "nosql-injection",
+        }
+    }
+
+    /// The weakness this kind of flow is (MITRE CWE).
+    pub fn cwe(self) -> u32 {
+        match self {
+            Kind::Path => 22,
+            Kind::Command => 78,
+            Kind::Sql => 89,
+            Kind::Code => 94,
+            Kind::Deserialization => 502,
+            Kind::Nosql => 943,
+        }
+    }
+
+    /// SARIF `security-severity` (0–10, as GitHub code scanning reads it).
+    pub fn security_severity(self) -> &'static str {
+        match self {
+            Kind::Path => "7.5",
+            Kind::Command | Kind::Code | Kind::Deserialization => "9.8",
+            Kind::Sql => "8.8",
+            Kind::Nosql => "8.1",
         }
     }
 
@@ -58,6 +74,7 @@ impl Kind {
             Kind::Sql => "an SQL query",
             Kind::Code => "evaluated code",
             Kind::Deserialization => "a deserializer",
+            Kind::Nosql => "a NoSQL query operator",
         }
     }
 }
@@ -72,6 +89,7 @@ pub enum KindSet {
     Sql,
     Code,
     Deserialization,
+    Nosql,
 }
 
 impl KindSet {
@@ -83,19 +101,100 @@ impl KindSet {
             KindSet::Sql => Kind::Sql.bit(),
             KindSet::Code => Kind::Code.bit(),
             KindSet::Deserialization => Kind::Deserialization.bit(),
+            KindSet::Nosql => Kind::Nosql.bit(),
+        }
+    }
+}
+
+/// Threat models, after CodeQL's: which kinds of untrusted input are sources.
+pub mod model {
+    pub const REMOTE: u8 = 1;
+    pub const ENVIRONMENT: u8 = 2;
+    pub const COMMANDARGS: u8 = 4;
+    pub const STDIN: u8 = 8;
+    pub const FILE: u8 = 16;
+    pub const DATABASE: u8 = 32;
+    /// Everything on the machine the program runs on.
+    pub const LOCAL: u8 = ENVIRONMENT | COMMANDARGS | STDIN | FILE | DATABASE;
+    pub const ALL: u8 = REMOTE | LOCAL;
+
+    /// The bits a threat-model name stands for.
+    pub fn bits(name: &str) -> Option<u8> {
+        Some(match name {
+            "remote" => REMOTE,
+            "local" => LOCAL,
+            "environment" => ENVIRONMENT,
+            "commandargs" => COMMANDARGS,
+            "stdin" => STDIN,
+            "file" => FILE,
+            "database" => DATABASE,
+            "all" => ALL,
+            _ => return None,
+        })
+    }
+
+    pub const NAMES: &[&str] = &[
+        "remote",
+        "local",
+        "environment",
+        "commandargs",
+        "stdin",
+        "file",
+        "database",
+        "all",
+    ];
+}
+
+/// Which threat model a source belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Model {
+    /// HTTP and RPC request data, message payloads, uploaded archives: on by default.
+    #[default]
+    Remote,
+    Environment,
+    Commandargs,
+    Stdin,
+    File,
+    Database,
+}
+
+impl Model {
+    pub fn bit(self) -> u8 {
+        match self {
+            Model::Remote => model::REMOTE,
+            Model::Environment => model::ENVIRONMENT,
+            Model::Commandargs => model::COMMANDARGS,
+            Model::Stdin => model::STDIN,
+            Model::File => model::FILE,
+            Model::Database => model::DATABASE,
         }
     }
 }
 
 /// Untrusted input: an access path (`$req.args`, `sys.argv`), matched as a prefix by
 /// segments. `$req` stands for any request object (see `request_names`, `request_types`).
+/// A typed path (`ZipEntry.getName`) names a method of a receiver of that class.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
     pub path: String,
-    /// Environment reads: sources only with `scan.env_sources: true`.
+    /// The threat model the source belongs to (default `remote`).
     #[serde(default)]
+    pub model: Model,
+    /// Older spelling of `model: environment`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub env: bool,
+}
+
+impl Source {
+    pub fn model_bit(&self) -> u8 {
+        if self.env {
+            model::ENVIRONMENT
+        } else {
+            self.model.bit()
+        }
+    }
 }
 
 /// A dangerous use. `call` matches the callee's path (`os.system`, `*.execute`: any receiver);
@@ -125,6 +224,27 @@ pub struct Sink {
     /// An array/list argument is an argv list, not a command string: safe.
     #[serde(default)]
     pub unless_list: bool,
+    /// Arguments that are whole argument vectors: a list is dangerous when its program
+    /// (element 0) is tainted, or when it runs a shell with `-c` and a tainted command;
+    /// anything else passed there is the program itself.
+    #[serde(default)]
+    pub argv: Vec<usize>,
+    /// A split argument vector: the program at `program`, its arguments as a list at
+    /// `argv_rest` (`spawn(prog, [args])`, `execFile`, `os.execv`).
+    pub program: Option<usize>,
+    pub argv_rest: Option<usize>,
+    /// An options-object argument holding this key with a true value makes the call
+    /// dangerous (`spawn(cmd, args, {shell: true})`); without it the call is not a sink.
+    pub when_option: Option<String>,
+    /// The argument is an object; the value at this key is what must not be tainted
+    /// (`{$where: …}`).
+    pub object_key: Option<String>,
+    /// Only when the receiver was configured so (a flag set by `flags`).
+    pub when_flag: Option<String>,
+    /// The query text must look like SQL (a constant part starts with a statement word):
+    /// for method names too common to be SQL sinks on their own (`db.any`, `db.one`).
+    #[serde(default)]
+    pub sql_like: bool,
 }
 
 /// A call whose result is safe for `kinds`.
@@ -153,6 +273,18 @@ pub struct Validator {
     #[serde(default)]
     pub anchored: bool,
     pub pattern_arg: Option<usize>,
+}
+
+/// A call that sets a state flag on its receiver (or, with `result`, on its result) that
+/// sinks can require (`mapper.enableDefaultTyping()` makes `readValue` unsafe).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlagSetter {
+    pub call: Option<String>,
+    pub method: Option<String>,
+    pub flag: String,
+    #[serde(default)]
+    pub result: bool,
 }
 
 /// Which parameters of a handler are untrusted.
@@ -215,6 +347,18 @@ pub struct Pack {
     pub request_types: Vec<String>,
     #[serde(default)]
     pub handlers: Vec<Handler>,
+    /// Module-level names that are the request object (`flask.request`).
+    #[serde(default)]
+    pub request_globals: Vec<String>,
+    /// Field names that hold the request object (`self.request`).
+    #[serde(default)]
+    pub request_fields: Vec<String>,
+    /// Methods that register a handler function (`app.get(path, handler)`): the function's
+    /// first parameter (the second, for a four-parameter error handler) is the request.
+    #[serde(default)]
+    pub registrations: Vec<String>,
+    #[serde(default)]
+    pub flags: Vec<FlagSetter>,
 }
 
 impl Pack {
@@ -232,6 +376,10 @@ impl Pack {
         self.request_names.extend(other.request_names);
         self.request_types.extend(other.request_types);
         self.handlers.extend(other.handlers);
+        self.request_globals.extend(other.request_globals);
+        self.request_fields.extend(other.request_fields);
+        self.registrations.extend(other.registrations);
+        self.flags.extend(other.flags);
     }
 }
 
@@ -352,6 +500,8 @@ pub struct Word {
     /// A handler decorator (`.get(`): counts only on a decorator line (`@app.get(`), not in
     /// every `dict.get(`.
     pub decorator: bool,
+    /// A member of the request object (`args`, `getParameter`): counts only after a `.`.
+    pub member: bool,
 }
 
 /// Adds `w`, or, when its text is there already, keeps the laxer reading of the two.
@@ -364,6 +514,7 @@ fn add_word(out: &mut Vec<Word>, w: Word) {
             o.called &= w.called;
             o.bare &= w.bare;
             o.decorator &= w.decorator;
+            o.member &= w.member;
         }
         None => out.push(w),
     }
@@ -375,6 +526,7 @@ fn sink_word(text: &str, bare: bool) -> Word {
         called: true,
         bare,
         decorator: false,
+        member: false,
     }
 }
 
@@ -439,44 +591,80 @@ impl Pack {
         (words, modules)
     }
 
-    /// Words a file must contain for any source of this pack to occur in it: request object
-    /// names and types, handler decorators and annotations, and the last segment of every
-    /// other source (`argv`).
-    pub fn source_words(&self, env_sources: bool) -> Vec<Word> {
-        let mut out = Vec::new();
-        let mut add = |w: &str, decorator: bool| {
-            add_word(
-                &mut out,
-                Word {
-                    text: w.trim().to_string(),
-                    called: false,
-                    bare: false,
-                    decorator,
-                },
-            )
+    /// Words a function must contain to read untrusted input, in three sets: members of the
+    /// request object (`args`, `getParameter`: only after a `.`); names of the request object
+    /// (`request`, `HttpServletRequest`), which those members need; and words that are input
+    /// on their own (`argv`, handler decorators and annotations) under the threat models
+    /// `models`.
+    pub fn source_words(&self, models: u8) -> (Vec<Word>, Vec<Word>, Vec<Word>) {
+        let word = |text: &str, decorator: bool, member: bool| Word {
+            text: text.trim().to_string(),
+            called: false,
+            bare: false,
+            decorator,
+            member,
         };
-        self.request_names.iter().for_each(|n| add(n, false));
-        self.request_types.iter().for_each(|t| add(t, false));
+        let (mut members, mut roots, mut plain) = (Vec::new(), Vec::new(), Vec::new());
+        let remote = models & model::REMOTE != 0;
+        for n in self
+            .request_names
+            .iter()
+            .chain(&self.request_types)
+            .chain(&self.request_fields)
+        {
+            add_word(
+                &mut roots,
+                word(n.rsplit('.').next().unwrap_or(n), false, false),
+            );
+        }
+        for g in &self.request_globals {
+            add_word(
+                &mut roots,
+                word(g.rsplit('.').next().unwrap_or(g), false, false),
+            );
+        }
         for s in &self.sources {
-            if s.path.starts_with("$req") || (s.env && !env_sources) {
+            if let Some(rest) = s.path.strip_prefix("$req.") {
+                if remote {
+                    let first = rest.split(['.', '[', '(']).next().unwrap_or(rest);
+                    add_word(&mut members, word(first, false, true));
+                }
+                continue;
+            }
+            if s.model_bit() & models == 0 {
                 continue;
             }
             let path = s.path.trim_start_matches("*.");
             match path.rsplit_once('.') {
-                Some((_, last)) => add(last, false),
+                Some((_, last)) => add_word(&mut plain, word(last, false, false)),
                 // A bare function (`input`) is a source only when called.
-                None => add(&format!("{path}("), false),
+                None => add_word(&mut plain, word(&format!("{path}("), false, false)),
             }
         }
-        for h in &self.handlers {
-            if let Some(d) = &h.decorator {
-                add(d, true);
-            }
-            for w in [&h.annotation, &h.param].into_iter().flatten() {
-                add(w, false);
+        if remote {
+            for h in &self.handlers {
+                if let Some(d) = &h.decorator {
+                    add_word(&mut plain, word(d, true, false));
+                }
+                if let Some(a) = &h.annotation {
+                    add_word(&mut plain, word(a, false, false));
+                }
+                if h.params == "after_first" {
+                    for n in &self.request_names {
+                        add_word(&mut plain, word(&format!("({n},"), false, false));
+                        add_word(&mut plain, word(&format!("(self, {n},"), false, false));
+                    }
+                }
             }
         }
-        out
+        if models & model::COMMANDARGS != 0 {
+            for h in &self.handlers {
+                if let Some(p) = &h.param {
+                    add_word(&mut plain, word(p, false, false));
+                }
+            }
+        }
+        (members, roots, plain)
     }
 }
 

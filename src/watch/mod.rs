@@ -326,19 +326,18 @@ impl State {
         }
         if !a.sources.is_empty() {
             let mut scan = self.ws.take_scan().unwrap_or_default();
-            for rel in &a.sources {
-                let abs = self.root.join(rel);
-                let keep = abs.is_file()
-                    && !self.ws.exclude.is_excluded(rel)
-                    && !self.classifier.ignored(rel);
-                match (keep, Lang::of(rel)) {
-                    (true, Some(lang)) => scan.update(
-                        rel,
-                        Some(crate::scan::scan_file(&self.root, rel, lang, &self.rules)),
-                    ),
-                    _ => scan.update(rel, None),
-                }
-            }
+            let changed: Vec<(String, Option<Lang>)> = a
+                .sources
+                .iter()
+                .map(|rel| {
+                    let abs = self.root.join(rel);
+                    let keep = abs.is_file()
+                        && !self.ws.exclude.is_excluded(rel)
+                        && !self.classifier.ignored(rel);
+                    (rel.clone(), Lang::of(rel).filter(|_| keep))
+                })
+                .collect();
+            scan.refresh(&self.root, &changed, &self.rules);
             self.ws.set_scan(scan);
         }
         if a.board {
