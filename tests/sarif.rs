@@ -85,6 +85,10 @@ fn taint_findings_with_code_flows_validate() {
         .find(|r| r["id"] == "tainted-path")
         .expect("rule");
     assert_eq!(tainted["properties"]["security-severity"], "7.5");
+    let tags = tainted["properties"]["tags"].as_array().unwrap();
+    for want in ["security", "CWE-22", "external/cwe/cwe-022"] {
+        assert!(tags.iter().any(|t| t == want), "tag {want} in {tags:?}");
+    }
     assert!(
         tainted["help"]["text"]
             .as_str()

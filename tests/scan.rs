@@ -368,3 +368,43 @@ fn the_cached_file_list_sees_edits_to_ignored_ignore_files() {
         ["app/a.py", "lib/secret/x.py"]
     );
 }
+
+/// A flow whose sink is in a helper of another file: found at the helper's sink, and the
+/// text report shows the whole way under the finding — the source in the handler, the call
+/// into the helper, the sink.
+#[test]
+fn text_report_shows_the_flow_through_a_helper_in_another_file() {
+    let repo = Repo::new();
+    repo.write(
+        "app/views.py",
+        "from flask import request\nfrom app.storage import read_doc\n\n\ndef show():\n    name = request.args['doc']\n    return read_doc(name)\n",
+    );
+    repo.write(
+        "app/storage.py",
+        "import os\n\nROOT = '/srv/docs'\n\n\ndef read_doc(name):\n    path = os.path.join(ROOT, name)\n    with open(path) as fh:\n        return fh.read()\n",
+    );
+    repo.write("app/__init__.py", "");
+    let r = repo.qgate(&["check", "--checks", "path-traversal", "--format", "text"]);
+    assert_eq!(r.code(), 1, "{}", r.explain());
+    let out = r.stdout();
+    assert!(
+        out.contains("app/storage.py:8"),
+        "the sink in the helper: {out}"
+    );
+    let flow = out
+        .split("= flow:")
+        .nth(1)
+        .unwrap_or_else(|| panic!("a flow under the finding: {out}"));
+    let at = |needle: &str| {
+        flow.find(needle)
+            .unwrap_or_else(|| panic!("{needle} in the flow: {flow}"))
+    };
+    assert!(
+        at("app/views.py:6") < at("app/views.py:7"),
+        "source, then the call: {flow}"
+    );
+    assert!(
+        at("app/views.py:7") < at("app/storage.py:8"),
+        "then the sink: {flow}"
+    );
+}

@@ -9,17 +9,9 @@ use serde_json::{Value, json};
 
 use super::{Finding, Report, Severity};
 use crate::checks;
+use crate::scan::rules::Kind;
 
 /// CVSS-like scores for security codes (GitHub shows them as severity).
-fn security_severity(code: &str) -> Option<&'static str> {
-    Some(match code {
-        "command-injection" | "code-injection" | "unsafe-deserialization" => "9.8",
-        "sql-injection" => "8.8",
-        "tainted-path" => "7.5",
-        _ => return None,
-    })
-}
-
 fn level(s: Severity) -> &'static str {
     match s {
         Severity::Error => "error",
@@ -64,9 +56,17 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
         };
         let first_paragraph = explanation.split("\n\n").next().unwrap_or(summary);
         let mut props = json!({"tags": [check]});
-        if let Some(sev) = security_severity(&f.code) {
-            props["security-severity"] = json!(sev);
-            props["tags"] = json!([check, "security"]);
+        // Taint findings: the weakness (as `CWE-22` and as GitHub code scanning's
+        // `external/cwe/cwe-022`) and a security severity for its triage.
+        if let Some(kind) = Kind::of_code(&f.code) {
+            let cwe = kind.cwe();
+            props["security-severity"] = json!(kind.security_severity());
+            props["tags"] = json!([
+                check,
+                "security",
+                format!("CWE-{cwe}"),
+                format!("external/cwe/cwe-{cwe:03}")
+            ]);
         }
         let default_level = if f.severity == Severity::Warning {
             "warning"

@@ -1,6 +1,7 @@
 //! `--format text`: for people. Findings grouped by check, each pointing at `file:line` with
 //! the offending source line and a caret (rendered by annotate-snippets, rustc's renderer),
-//! notes under their check, and a one-line summary. Colour only when asked for.
+//! notes under their check, a taint finding's data flow under it (source, steps, sink), and
+//! a one-line summary. Colour only when asked for.
 
 use std::io::{self, Write};
 
@@ -46,12 +47,34 @@ pub fn write(report: &Report, style: TextStyle, w: &mut dyn Write) -> io::Result
             .collect();
         for f in &shown {
             writeln!(w, "{}", renderer.render(&[group(f)]))?;
+            flow(f, w)?;
         }
         if !shown.is_empty() {
             writeln!(w)?;
         }
     }
     summary(report, style, w)
+}
+
+/// A taint finding's data flow, source first: where each step is and what it does.
+fn flow(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
+    if f.flow.is_empty() {
+        return Ok(());
+    }
+    writeln!(w, "   = flow:")?;
+    let width = f.flow.len().to_string().len();
+    for (i, s) in f.flow.iter().enumerate() {
+        writeln!(
+            w,
+            "     {:>width$}. {}:{}:{}  {}",
+            i + 1,
+            s.path,
+            s.line,
+            s.column,
+            s.message
+        )?;
+    }
+    Ok(())
 }
 
 fn group(f: &Finding) -> Group<'_> {

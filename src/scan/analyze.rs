@@ -249,9 +249,9 @@ const MAX_INLINE: usize = 4;
 /// The most times one block is visited before the fixpoint stops refining it.
 const MAX_VISITS: u32 = 40;
 /// Instructions one top-level function's analysis may run, its closures included.
-const FUEL: u32 = 20_000;
+const FUEL: u32 = 10_000;
 /// Instructions one file's analysis may run: a very large file is followed in part.
-const FILE_FUEL: u32 = 100_000;
+const FILE_FUEL: u32 = 50_000;
 
 impl<'a, 'p> Analyzer<'a, 'p> {
     fn new(m: &'a Module, s: &Settings<'p>) -> Self {

@@ -383,6 +383,9 @@ pub fn analyse(
         sink: &sink,
         names,
     };
+    // `QGATE_SCAN_WHOLE=1` turns slicing off (a check that slices change no finding).
+    static WHOLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let whole = whole || *WHOLE.get_or_init(|| std::env::var_os("QGATE_SCAN_WHOLE").is_some());
     let sliced = match lang {
         _ if whole => None,
         Lang::Python => slice::python(text, &want),
@@ -739,7 +742,6 @@ fn sources(ws: &Workspace) -> (Vec<(&str, Lang)>, Vec<Option<Key>>) {
     if let Some(paths) = &ws.paths {
         let files: Vec<(&str, Lang)> = paths
             .iter()
-            .filter(|p| ws.in_shard(p))
             .filter_map(|p| Lang::of(p).map(|l| (p.as_str(), l)))
             .collect();
         let rels: Vec<&str> = files.iter().map(|&(r, _)| r).collect();
@@ -753,7 +755,6 @@ fn sources(ws: &Workspace) -> (Vec<(&str, Lang)>, Vec<Option<Key>>) {
     for (rel, key) in wanted {
         if let Some(lang) = Lang::of(rel)
             && !ws.exclude.is_excluded(rel)
-            && ws.in_shard(rel)
         {
             files.push((rel, lang));
             keys.push(key.cloned());
@@ -904,6 +905,15 @@ pub fn scan(ws: &Workspace) -> Scan {
     }
     if let (true, Some(path)) = (changed, &cache_path) {
         save(path, &scan, &rules, now);
+    }
+    // A shard reports the files it owns; the analysis saw them all, since a flow into this
+    // shard's files may start in any file.
+    if ws.shard.is_some() {
+        let keep: Vec<bool> = scan.files.iter().map(|(p, _)| ws.in_shard(p)).collect();
+        let mut it = keep.iter();
+        scan.files.retain(|_| it.next().copied().unwrap_or(false));
+        let mut it = keep.iter();
+        scan.states.retain(|_| it.next().copied().unwrap_or(false));
     }
     scan.notes = notes_of(&scan.files);
     scan

@@ -723,6 +723,9 @@ const MAX_RFACTS: usize = 12;
 const MAX_SINKS: usize = 200;
 const MAX_TRAIL: usize = 24;
 
+/// A demand, and whether the call asking passes facts to what it asks for.
+pub type Asked = (Demand, bool);
+
 /// Combines the program's summaries; the flows found, by the sink's file.
 pub struct Solver<'p, 's> {
     prog: &'p Program<'s>,
@@ -734,7 +737,7 @@ pub struct Solver<'p, 's> {
     cut: bool,
     targets: HashMap<(FnRef, u32), Rc<Vec<FnRef>>>,
     /// What is not analysed yet, and whether the call asking passes facts to it.
-    pub demands: Vec<(Demand, bool)>,
+    pub demands: Vec<Asked>,
     /// Call results being worked out (a loop-carried call's own result): cut off.
     active: HashSet<(FnRef, Origin, Vec<Key>)>,
     /// Call results worked out, by function, origin and path.
@@ -758,7 +761,7 @@ impl<'p, 's> Solver<'p, 's> {
     }
 
     /// Solves every function; returns the flows by the file of their sink (unit index).
-    pub fn flows(mut self) -> (Vec<(u32, Flow)>, Vec<(Demand, bool)>) {
+    pub fn flows(mut self) -> (Vec<(u32, Flow)>, Vec<Asked>) {
         let all: Vec<FnRef> = self
             .prog
             .units

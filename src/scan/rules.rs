@@ -45,6 +45,21 @@ impl Kind {
         }
     }
 
+    /// Every kind, in report order.
+    pub const EVERY: [Kind; 6] = [
+        Kind::Path,
+        Kind::Command,
+        Kind::Sql,
+        Kind::Code,
+        Kind::Deserialization,
+        Kind::Nosql,
+    ];
+
+    /// The kind a finding code names (`tainted-path` → `Path`).
+    pub fn of_code(code: &str) -> Option<Kind> {
+        Kind::EVERY.into_iter().find(|k| k.code() == code)
+    }
+
     /// The weakness this kind of flow is (MITRE CWE).
     pub fn cwe(self) -> u32 {
         match self {
