@@ -3,7 +3,7 @@
 # bench/semgrep-rules.yaml) vs ripgrep (a comparable regex set), on the same real code
 # downloaded from the package registries: the Django sdist from PyPI and npm packages.
 # Needs: python3 + pip, npm, hyperfine, ripgrep (apt), semgrep (a venv: SEMGREP=/path/to/semgrep).
-# Targets: qgate >= 20x faster than semgrep, <= 3x ripgrep, warm >= 10x faster than cold.
+# Targets: qgate >= 50x faster than semgrep, <= 2x ripgrep, warm >= 10x faster than cold.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEMGREP="${SEMGREP:-semgrep}"
