@@ -1158,6 +1158,10 @@ impl<'a, 'p> Analyzer<'a, 'p> {
                 if sqlish(&x) || sqlish(&y) {
                     v.flags |= SQL_TEXT;
                 }
+                // `root / name`: a path joined to a path object is one (pathlib).
+                if *op == BinOp::Div {
+                    v.flags |= (x.flags | y.flags) & flag_bit(self.pack, "file_object");
+                }
                 v.konst = konst;
                 stepped(v, l.line, l.col, "concatenated")
             }
@@ -1608,10 +1612,15 @@ impl<'a, 'p> Analyzer<'a, 'p> {
             self.callbacks_of(c, &args, recv.as_ref(), method, env);
             return v;
         }
-        if let Some(v) = [spath.as_deref(), tpath.as_deref(), short.as_deref()]
-            .into_iter()
-            .flatten()
-            .find_map(|p| self.call_source(p, line, col))
+        if let Some(v) = [
+            spath.as_deref(),
+            tpath.as_deref(),
+            short.as_deref(),
+            apath.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|p| self.call_source(p, recv.as_ref(), line, col))
         {
             self.callbacks_of(c, &args, recv.as_ref(), method, env);
             return v;
@@ -2117,12 +2126,16 @@ impl<'a, 'p> Analyzer<'a, 'p> {
     }
 
     /// A source function or typed source (`os.getenv`, `input`, `ZipEntry.getName`).
-    fn call_source(&mut self, path: &str, line: u32, col: u32) -> Option<Val> {
+    fn call_source(&mut self, path: &str, recv: Option<&Val>, line: u32, col: u32) -> Option<Val> {
         let models = self.models;
-        let src = self.pack.sources.iter().find(|s| {
+        let pack = self.pack;
+        let src = pack.sources.iter().find(|s| {
             !s.path.starts_with("$req")
                 && s.model_bit() & models != 0
                 && (matches(&s.path, path) || prefix_matches(&s.path, path))
+                && s.when_flag
+                    .as_deref()
+                    .is_none_or(|f| recv.is_some_and(|r| has_flag(pack, r, f)))
         })?;
         let what = format!("untrusted input `{}`", src.path);
         Some(Val::from_facts(vec![self.source(line, col, what)]))
@@ -2624,8 +2637,14 @@ impl<'a, 'p> Analyzer<'a, 'p> {
                 .call
                 .as_ref()
                 .is_some_and(|pat| paths.iter().any(|p| matches(pat, p)));
-            let by_method =
-                sink.method.is_some() && sink.method.as_deref() == method && recv.is_tainted();
+            // `exists()`, `delete()`, `list()` act on a file only when the receiver is one
+            // (in packs that know file objects): not on a query set or a list.
+            let by_method = sink.method.is_some()
+                && sink.method.as_deref() == method
+                && recv.is_tainted()
+                && (sink.when_flag.is_some()
+                    || flag_bit(pack, "file_object") == 0
+                    || has_flag(pack, recv, "file_object"));
             if !by_call && !by_method {
                 continue;
             }
@@ -2682,9 +2701,13 @@ impl<'a, 'p> Analyzer<'a, 'p> {
                     if sink.unless_list && value.shape.as_ref().is_some_and(|s| s.list) {
                         continue;
                     }
+                    // A name of unknown text is a query only when given to a database.
                     if sink.sql_like
                         && v.flags & SQL_TEXT == 0
-                        && !looks_like_sql(c.args.get(*i).map(|a| &a.value))
+                        && !looks_like_sql(
+                            c.args.get(*i).map(|a| &a.value),
+                            has_flag(pack, recv, "database"),
+                        )
                     {
                         continue;
                     }
@@ -3272,7 +3295,7 @@ fn is_shell_flag(k: &Const) -> bool {
 }
 
 /// Whether the query argument has a constant part that starts like an SQL statement.
-fn looks_like_sql(e: Option<&Expr>) -> bool {
+fn looks_like_sql(e: Option<&Expr>, unknown_counts: bool) -> bool {
     fn texts<'e>(e: &'e Expr, out: &mut Vec<&'e str>) {
         match e {
             Expr::Str { text: Some(t), .. } => out.push(t),
@@ -3290,7 +3313,11 @@ fn looks_like_sql(e: Option<&Expr>) -> bool {
     // Template literals keep their text in the expression's source: read it from the
     // first literal part; a name whose value is not known may hold anything.
     if t.is_empty() {
-        return matches!(e, Expr::Name(..) | Expr::Str { .. });
+        return match e {
+            Expr::Str { .. } => true,
+            Expr::Name(..) => unknown_counts,
+            _ => false,
+        };
     }
     t.iter().any(|s| sql_text(s))
 }
@@ -3303,6 +3330,24 @@ fn flag_bit(pack: &Pack, name: &str) -> u8 {
         .iter()
         .position(|n| *n == name)
         .map_or(0, |i| 1u8 << (i.min(7)))
+}
+
+/// Whether `v` carries the pack's flag `name`: set on it by a flag setter, or its class is
+/// one a setter constructs (a parameter declared `File`, a field declared `JdbcTemplate`).
+fn has_flag(pack: &Pack, v: &Val, name: &str) -> bool {
+    if v.flags & flag_bit(pack, name) != 0 {
+        return true;
+    }
+    let Some(ty) = v.ty.as_deref() else {
+        return false;
+    };
+    pack.flags.iter().any(|f| {
+        f.flag == name
+            && f.result
+            && f.call
+                .as_deref()
+                .is_some_and(|c| c.rsplit('.').next() == Some(ty))
+    })
 }
 
 /// A value flag (beside the packs' flags): text built from a constant that starts like an

@@ -502,8 +502,9 @@ struct Prefilter {
     /// Python: the sink words for files that import no sink module's names bare, and the
     /// import spellings that rule a file out.
     qualified: Option<(Words, aho_corasick::AhoCorasick)>,
-    /// JavaScript: the request object's name is whatever the handler calls it.
-    members_alone: bool,
+    /// JavaScript: the request object's name is whatever the handler calls it, so its
+    /// members that are not common words (`.query`, `.body`) count on their own.
+    lone: Option<Words>,
 }
 
 /// The word tests for one file: whether a piece of it mentions untrusted input, a sink.
@@ -516,7 +517,7 @@ impl FlowWords<'_> {
     pub fn source(&self, chunk: &[u8]) -> bool {
         let Some(p) = self.p else { return true };
         let has = |w: &Option<Words>| w.as_ref().is_some_and(|w| w.occur_in(chunk));
-        has(&p.plain) || (has(&p.members) && (p.members_alone || has(&p.roots)))
+        has(&p.plain) || has(&p.lone) || (has(&p.members) && has(&p.roots))
     }
 
     pub fn sink(&self, chunk: &[u8]) -> bool {
@@ -551,6 +552,7 @@ impl Words {
             before_ok
                 && after_ok
                 && (!w.bare || start == 0 || bytes[start - 1] != b'.')
+                && (!w.member || (start > 0 && bytes[start - 1] == b'.'))
                 && (!w.called || called_at(bytes, end))
                 && (!w.decorator || on_decorator_line(bytes, start))
         })
@@ -647,7 +649,7 @@ impl Rules {
                 let Some(sinks) = Words::new(pack.sink_words(*name == "python")) else {
                     continue;
                 };
-                let (members, roots, plain) = pack.source_words(self.models);
+                let words = pack.source_words(self.models);
                 // Python spells imports so that a file's bare names can be told apart.
                 let qualified = (*name == "python")
                     .then(|| {
@@ -666,11 +668,13 @@ impl Rules {
                     *name,
                     Prefilter {
                         sinks,
-                        members: Words::new(members),
-                        roots: Words::new(roots),
-                        plain: Words::new(plain),
+                        members: Words::new(words.members),
+                        roots: Words::new(words.roots),
+                        plain: Words::new(words.plain),
                         qualified,
-                        members_alone: *name == "javascript",
+                        lone: (*name == "javascript")
+                            .then(|| Words::new(words.lone))
+                            .flatten(),
                     },
                 );
             }
@@ -1184,6 +1188,32 @@ mod prefilter_tests {
         assert!(may(
             "def v(request, p):\n    return p.read_text(request.GET['a'])\n"
         ));
+    }
+
+    #[test]
+    fn javascript_members_mark_input_alone_only_when_uncommon_and_dotted() {
+        let rules = Rules::new(&crate::config::ScanConfig::default());
+        let js = |src: &str| rules.may_have_flow(Lang::JavaScript, src.as_bytes());
+        // A handler may call its request anything: `.query` and `.body` say it.
+        assert!(js(
+            "app.get('/f', (q, s) => s.send(fs.readFileSync(q.query.name)));\n"
+        ));
+        assert!(js(
+            "app.post('/f', (q, s) => fs.writeFileSync('/x', q.body));\n"
+        ));
+        // `path`, `get`, `url` are every module's words: not input without a request name.
+        assert!(!js(
+            "const path = require('path');\nconst m = new Map();\nfs.readFileSync(path.join(d, m.get(k).url));\n"
+        ));
+        assert!(js(
+            "const path = require('path');\nfunction h(req) { return fs.readFileSync(req.path); }\n"
+        ));
+        // Beside a request name, a destructured member counts.
+        assert!(js(
+            "function h(req) { const { query } = req; return fs.readFileSync(query.f); }\n"
+        ));
+        // A word is no member where no `.` precedes it.
+        assert!(!js("const body = '';\nfs.readFileSync(body);\n"));
     }
 
     #[test]

@@ -200,6 +200,9 @@ pub struct Source {
     /// Older spelling of `model: environment`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub env: bool,
+    /// For a method of any receiver (`*.getmembers`): only when the receiver carries this
+    /// flag (set by `flags`, or the receiver's class is one a flag setter constructs).
+    pub when_flag: Option<String>,
 }
 
 impl Source {
@@ -368,6 +371,11 @@ pub struct Pack {
     /// Field names that hold the request object (`self.request`).
     #[serde(default)]
     pub request_fields: Vec<String>,
+    /// Members of the request object whose names are common in all code (`get`, `path`):
+    /// where a handler may name its request anything (JavaScript), these mark a file as
+    /// reading input only beside a request name, the others do so on their own.
+    #[serde(default)]
+    pub common_members: Vec<String>,
     /// Methods that register a handler function (`app.get(path, handler)`): the function's
     /// first parameter (the second, for a four-parameter error handler) is the request.
     #[serde(default)]
@@ -519,6 +527,14 @@ pub struct Word {
     pub member: bool,
 }
 
+/// See [`Pack::source_words`].
+pub struct SourceWords {
+    pub members: Vec<Word>,
+    pub roots: Vec<Word>,
+    pub plain: Vec<Word>,
+    pub lone: Vec<Word>,
+}
+
 /// Adds `w`, or, when its text is there already, keeps the laxer reading of the two.
 fn add_word(out: &mut Vec<Word>, w: Word) {
     if w.text.is_empty() {
@@ -611,7 +627,10 @@ impl Pack {
     /// (`request`, `HttpServletRequest`), which those members need; and words that are input
     /// on their own (`argv`, handler decorators and annotations) under the threat models
     /// `models`.
-    pub fn source_words(&self, models: u8) -> (Vec<Word>, Vec<Word>, Vec<Word>) {
+    /// The prefilter's words for input: request members, request names, words that are
+    /// input on their own, and the members that are input on their own after a `.` (see
+    /// `common_members`).
+    pub fn source_words(&self, models: u8) -> SourceWords {
         let word = |text: &str, decorator: bool, member: bool| Word {
             text: text.trim().to_string(),
             called: false,
@@ -619,7 +638,8 @@ impl Pack {
             decorator,
             member,
         };
-        let (mut members, mut roots, mut plain) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut members, mut roots, mut plain, mut lone) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let remote = models & model::REMOTE != 0;
         for n in self
             .request_names
@@ -642,7 +662,11 @@ impl Pack {
             if let Some(rest) = s.path.strip_prefix("$req.") {
                 if remote {
                     let first = rest.split(['.', '[', '(']).next().unwrap_or(rest);
-                    add_word(&mut members, word(first, false, true));
+                    // Beside a request name a member may be destructured (`{ query } = req`).
+                    add_word(&mut members, word(first, false, false));
+                    if !self.common_members.iter().any(|c| c == first) {
+                        add_word(&mut lone, word(first, false, true));
+                    }
                 }
                 continue;
             }
@@ -679,7 +703,12 @@ impl Pack {
                 }
             }
         }
-        (members, roots, plain)
+        SourceWords {
+            members,
+            roots,
+            plain,
+            lone,
+        }
     }
 }
 

@@ -252,6 +252,14 @@ impl<'s> Lower<'s> {
             let alias = v
                 .child_by_field_name("alias")
                 .or_else(|| parts.get(1).copied());
+            // `with open(p) as f`: the alias is an `as_pattern_target` around the name(s).
+            let alias = alias.map(|a| {
+                if a.kind() == "as_pattern_target" {
+                    named(a).first().copied().unwrap_or(a)
+                } else {
+                    a
+                }
+            });
             if let (Some(value), Some(alias)) = (value, alias) {
                 let target = self.expr(alias, d);
                 out.push(Stmt::Assign {
