@@ -271,8 +271,51 @@ fn malformed_and_missing_results() {
 
     repo.write("qgate.yaml", "perf:\n  results: [bench/none/*.json]\n");
     let r = repo.qgate(&["check", "--checks", "perf-regression", "--format", "json"]);
-    assert_eq!(r.code(), 0);
+    assert_eq!(r.code(), 0, "level warn: a warning");
     assert_eq!(r.findings("perf-no-results")[0]["severity"], "warning");
+    // At level error, results that are not there block: the gate never fails open.
+    repo.write(
+        "qgate.yaml",
+        "checks:\n  perf-regression: error\nperf:\n  results: [bench/none/*.json]\n",
+    );
+    let r = repo.qgate(&["check", "--checks", "perf-regression", "--format", "json"]);
+    assert_eq!(r.code(), 1, "{}", r.explain());
+    assert_eq!(r.findings("perf-no-results")[0]["severity"], "error");
+
+    // Times no harness writes are invalid input, naming the file and the benchmark.
+    let generic = |v: &str| {
+        format!(
+            "[{{\"name\": \"parse\", \"unit\": \"ns\", \"value\": 100, \"samples\": [100, {v}]}}]"
+        )
+    };
+    for (bad, base) in [("-5", false), ("1e308", false), ("0", true)] {
+        let (cur, old) = if base {
+            (
+                generic("100"),
+                generic(bad).replace("\"value\": 100", "\"value\": 0"),
+            )
+        } else {
+            (generic(bad), generic("100"))
+        };
+        repo.write("bench/g_cur.json", &cur);
+        repo.write("bench/g_old.json", &old);
+        repo.write(
+            "qgate.yaml",
+            "checks:\n  perf-regression: error\nperf:\n  results: [bench/g_cur.json]\n  baseline: [bench/g_old.json]\n",
+        );
+        let r = repo.qgate(&["check", "--checks", "perf-regression"]);
+        assert_eq!(r.code(), 2, "{bad}: {}", r.explain());
+        let file = if base {
+            "bench/g_old.json"
+        } else {
+            "bench/g_cur.json"
+        };
+        assert!(
+            r.stdout().contains(file) && r.stdout().contains("`parse`"),
+            "{bad}: {}",
+            r.stdout()
+        );
+    }
 
     let empty = Repo::new();
     let r = empty.qgate(&["check", "--checks", "perf-regression"]);

@@ -37,7 +37,7 @@ static CODES: &[CodeDoc] = &[
     CodeDoc {
         code: "perf-no-results",
         summary: "an entry of `perf.results` matched no file",
-        explanation: "qgate found nothing where `perf.results` points: the benchmark step may not have run, or wrote its output elsewhere. A warning, so a broken benchmark step does not pass silently.",
+        explanation: "qgate found nothing where `perf.results` points: the benchmark step may not have run, or wrote its output elsewhere. An error (a warning at level warn), so a broken benchmark step never passes the gate.",
     },
 ];
 
@@ -74,7 +74,7 @@ impl Check for PerfRegression {
             sink.push(
                 Raw::new(
                     "perf-no-results",
-                    Severity::Warning,
+                    Severity::Error,
                     format!("perf.results entry `{m}` matches no file"),
                 )
                 .subject(m.clone()),
@@ -87,22 +87,31 @@ impl Check for PerfRegression {
         for a in &absent {
             sink.note(format!("baseline `{a}` does not exist yet; record one with `qgate perf record` on the main branch"));
         }
+        // Each run's benchmarks by name and unit: one lookup per benchmark and run.
+        let indexed: Vec<std::collections::HashMap<(&str, &str), &Bench>> = runs
+            .iter()
+            .map(|r| {
+                let mut m = std::collections::HashMap::with_capacity(r.benches.len());
+                for h in &r.benches {
+                    m.entry((h.name.as_str(), h.unit.as_str())).or_insert(h);
+                }
+                m
+            })
+            .collect();
         for s in &current {
             let b = &s.bench;
-            let history: Vec<&Bench> = runs
+            let history: Vec<&Bench> = indexed
                 .iter()
-                .filter_map(|r| {
-                    r.benches
-                        .iter()
-                        .find(|h| h.name == b.name && h.unit == b.unit)
-                })
+                .filter_map(|m| m.get(&(b.name.as_str(), b.unit.as_str())).copied())
                 .collect();
             let d = perf::decide(b, &history, cfg.policy_for(&b.name));
             sink.push(finding(b, &s.from, &d, history.len()));
         }
         if let Some(last) = runs.last() {
+            let now: std::collections::HashSet<&str> =
+                current.iter().map(|c| c.bench.name.as_str()).collect();
             for h in &last.benches {
-                if !current.iter().any(|c| c.bench.name == h.name) {
+                if !now.contains(h.name.as_str()) {
                     sink.push(
                         Raw::new(
                             "perf-missing-benchmark",

@@ -16,6 +16,11 @@ use super::{Bench, Direction, Run, history};
 /// Reads `path` (a file, or a directory holding Criterion output) into runs. A history file
 /// holds many runs; every other format one.
 pub fn load(path: &Path, label: &str) -> Result<Vec<Run>, String> {
+    let runs = load_unchecked(path, label)?;
+    checked(runs)
+}
+
+fn load_unchecked(path: &Path, label: &str) -> Result<Vec<Run>, String> {
     if path.is_dir() {
         let benches = criterion_dir(path)?;
         if benches.is_empty() {
@@ -28,7 +33,8 @@ pub fn load(path: &Path, label: &str) -> Result<Vec<Run>, String> {
             benches,
         }]);
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("{label}: cannot read: {e}"))?;
+    let bytes = crate::fsutil::read_regular(path, crate::fsutil::MAX_INPUT)
+        .map_err(|e| format!("{label}: cannot read: {e}"))?;
     if path.file_name().is_some_and(|n| n == "estimates.json")
         && let Some(dir) = path.parent()
     {
@@ -37,11 +43,45 @@ pub fn load(path: &Path, label: &str) -> Result<Vec<Run>, String> {
             benches: vec![criterion_bench(dir, dir)?],
         }]);
     }
-    parse_bytes(&bytes, label)
+    parse_unchecked(&bytes, label)
 }
 
 /// Parses the content of one result file, whatever its format.
 pub fn parse_bytes(bytes: &[u8], label: &str) -> Result<Vec<Run>, String> {
+    checked(parse_unchecked(bytes, label)?)
+}
+
+/// Refuses measurements no harness writes: a time that is not a positive finite number,
+/// any value that is not finite or is negative. Comparing them would pass or fail a gate on
+/// garbage, so they are invalid input (the run exits 2 naming the file and benchmark).
+fn checked(runs: Vec<Run>) -> Result<Vec<Run>, String> {
+    for r in &runs {
+        for b in &r.benches {
+            let time = b.unit == "ns";
+            let bad = |x: f64| !x.is_finite() || x < 0.0 || (time && x == 0.0) || x.abs() > 1e300;
+            let what = if time {
+                "a positive time"
+            } else {
+                "a finite, non-negative value"
+            };
+            if bad(b.value) {
+                return Err(format!(
+                    "{}: benchmark `{}`: {} {} is not {what}",
+                    r.label, b.name, b.value, b.unit
+                ));
+            }
+            if let Some(x) = b.samples.iter().find(|x| bad(**x)) {
+                return Err(format!(
+                    "{}: benchmark `{}`: sample {x} {} is not {what}",
+                    r.label, b.name, b.unit
+                ));
+            }
+        }
+    }
+    Ok(runs)
+}
+
+fn parse_unchecked(bytes: &[u8], label: &str) -> Result<Vec<Run>, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| format!("{label}: not UTF-8 text"))?;
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
@@ -181,7 +221,7 @@ fn criterion_dir(dir: &Path) -> Result<Vec<Bench>, String> {
 
 fn criterion_bench(new_dir: &Path, root: &Path) -> Result<Bench, String> {
     let read = |f: &str| -> Result<Option<Vec<u8>>, String> {
-        match std::fs::read(new_dir.join(f)) {
+        match crate::fsutil::read_regular(&new_dir.join(f), crate::fsutil::MAX_INPUT) {
             Ok(b) => Ok(Some(b)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(format!("{}: {e}", new_dir.join(f).display())),

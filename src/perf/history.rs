@@ -50,7 +50,7 @@ impl History {
 
     /// `Ok(None)` when the file does not exist yet.
     pub fn read(path: &Path, label: &str) -> Result<Option<History>, String> {
-        let bytes = match std::fs::read(path) {
+        let bytes = match crate::fsutil::read_regular(path, crate::fsutil::MAX_INPUT) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(format!("{label}: cannot read: {e}")),

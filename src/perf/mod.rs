@@ -392,10 +392,11 @@ pub fn load_current(
 ) -> Result<(Vec<Sourced>, Vec<String>), String> {
     let (files, missing) = expand(root, specs)?;
     let mut out: Vec<Sourced> = Vec::new();
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     for rel in files {
         for run in formats::load(&root.join(&rel), &rel)? {
             for bench in run.benches {
-                if !out.iter().any(|s| s.bench.name == bench.name) {
+                if seen.insert(bench.name.clone()) {
                     out.push(Sourced {
                         bench,
                         from: rel.clone(),
