@@ -39,6 +39,48 @@ pub fn read_text(path: &Path) -> Result<String, String> {
     })
 }
 
+/// The largest input file read whole where no other limit is configured (benchmark results,
+/// perf history).
+pub const MAX_INPUT: u64 = 256 << 20;
+
+/// Reads `path` when it is a regular file (a link is followed) of at most `limit` bytes. A
+/// FIFO, device or directory is refused without blocking on it: opening does not wait for a
+/// writer, and what was opened is what is checked.
+pub fn read_regular(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind, Read};
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    }
+    let file = opts.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "not a regular file (a FIFO, device or directory is never read)",
+        ));
+    }
+    if meta.len() > limit {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("larger than {limit} bytes ({} bytes)", meta.len()),
+        ));
+    }
+    let mut out = Vec::with_capacity(meta.len() as usize);
+    // The file may grow while it is read: never past the limit.
+    file.take(limit + 1).read_to_end(&mut out)?;
+    if out.len() as u64 > limit {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("larger than {limit} bytes"),
+        ));
+    }
+    Ok(out)
+}
+
 /// Writes `contents` to `path` atomically: a temporary file in the same directory, flushed
 /// and synced, then renamed over the target. Keeps the target's permissions when it exists.
 pub fn atomic_write(path: &Path, contents: &[u8]) -> std::io::Result<()> {
