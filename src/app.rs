@@ -20,7 +20,8 @@ pub fn run(cli: Cli) -> i32 {
     match dispatch(cli) {
         Ok(code) => code,
         Err(msg) => {
-            eprintln!("qgate: error: {msg}");
+            // Messages quote task ids, titles and paths from the repository.
+            eprintln!("qgate: error: {}", crate::text::printable(&msg));
             2
         }
     }
@@ -481,7 +482,7 @@ fn transition(args: TransitionArgs) -> Result<i32, String> {
     }
     let code = emit(&report, &args.common, &extra, &cwd)?;
     if let Some(msg) = outcome {
-        eprintln!("qgate: {msg}");
+        eprintln!("qgate: {}", crate::text::printable(&msg));
     }
     // The process ends here: freeing a large board task by task is wasted time.
     std::mem::forget(ws);

@@ -200,7 +200,11 @@ fn size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
             let n: u64 = num.trim().parse().map_err(|_| {
                 serde::de::Error::custom(format!("expected a size such as `2MB`, found `{s}`"))
             })?;
-            Some(n * mult)
+            Some(
+                n.checked_mul(mult).ok_or_else(|| {
+                    serde::de::Error::custom(format!("the size `{s}` is too large"))
+                })?,
+            )
         }
     })
 }
@@ -674,6 +678,16 @@ impl Config {
             cfg.p0.labels = lower(v);
         }
         if let Some(v) = raw.p0.keywords {
+            // An empty word would be "mentioned" by every title.
+            if v.iter().any(|k| k.trim().is_empty()) {
+                let line = kanban::find_key_line(text, Some("p0:"), "keywords");
+                return Err(err(
+                    line,
+                    None,
+                    "p0.keywords",
+                    "a keyword must not be empty".into(),
+                ));
+            }
             cfg.p0.keywords = lower(v);
         }
         if let Some(v) = raw.p0.gated {

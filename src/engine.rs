@@ -116,6 +116,7 @@ pub fn finish(
     started: Instant,
 ) -> Report {
     number_repeats(&mut reports);
+    cap_per_file(&mut reports);
     let mut meta = apply_suppressions(ws, mode, &mut reports);
     if let Some(b) = &opts.baseline {
         meta.extend(apply_baseline(b, &mut reports));
@@ -220,7 +221,7 @@ fn complete(raw: Raw, level: Level) -> Finding {
         (Level::Warn, Severity::Error) => Severity::Warning,
         (_, s) => s,
     };
-    let fingerprint = fingerprint(raw.code, raw.path.as_deref().unwrap_or(""), &raw.content);
+    let fingerprint = fingerprint(&raw.code, raw.path.as_deref().unwrap_or(""), &raw.content);
     Finding {
         code: raw.code.into(),
         severity,
@@ -234,6 +235,7 @@ fn complete(raw: Raw, level: Level) -> Finding {
         baselined: false,
         flow: raw.flow,
         snippet: None,
+        snippet_column: None,
     }
 }
 
@@ -289,6 +291,47 @@ pub fn run_with_moves(ws: &Workspace, moves: &[checks::Move], opts: &Options) ->
 
 /// Identical findings in one file (same code, path and content) get `#2`, `#3`... in their
 /// fingerprint, in line order, so a new copy of an accepted finding is still new.
+/// The most findings of one code shown for one file; the rest are counted in a note.
+pub const MAX_PER_FILE: usize = 100;
+
+/// Keeps the first [`MAX_PER_FILE`] findings of each code in each file (a generated or
+/// minified file can hold thousands), and says how many more there were.
+fn cap_per_file(reports: &mut [CheckReport]) {
+    for r in reports.iter_mut() {
+        let mut seen: HashMap<(String, String), usize> = HashMap::new();
+        for f in &r.findings {
+            if let Some(p) = &f.path {
+                *seen.entry((p.clone(), f.code.clone())).or_default() += 1;
+            }
+        }
+        if seen.values().all(|n| *n <= MAX_PER_FILE) {
+            continue;
+        }
+        let mut kept: HashMap<(String, String), usize> = HashMap::new();
+        r.findings.retain(|f| {
+            let Some(p) = &f.path else { return true };
+            let n = kept.entry((p.clone(), f.code.clone())).or_default();
+            *n += 1;
+            *n <= MAX_PER_FILE
+        });
+        let mut over: Vec<((String, String), usize)> = seen
+            .into_iter()
+            .filter(|(_, n)| *n > MAX_PER_FILE)
+            .collect();
+        over.sort();
+        for ((path, code), n) in over {
+            let msg = format!(
+                "{} more `{code}` findings in this file are not shown (the first {MAX_PER_FILE} are)",
+                n - MAX_PER_FILE
+            );
+            let raw = Raw::new("too-many-findings", Severity::Note, msg)
+                .at(path, None)
+                .subject(code);
+            r.findings.push(complete(raw, r.level));
+        }
+    }
+}
+
 fn number_repeats(reports: &mut [CheckReport]) {
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut all: Vec<&mut Finding> = reports
@@ -369,9 +412,21 @@ fn ms_since(t: Instant) -> f64 {
 }
 
 /// The 1-based `line` of `text`, without its terminator.
-fn nth_line(text: &str, line: u32) -> Option<String> {
-    let n = (line as usize).checked_sub(1)?;
-    text.lines().nth(n).map(str::to_string)
+/// The widest snippet shown, in characters.
+const SNIPPET_WIDTH: usize = 200;
+
+/// Line `line` of `text` as a finding's snippet: a window around `column` when it is long.
+fn snippet(f: &mut Finding, text: &str, line: u32) {
+    let Some(n) = (line as usize).checked_sub(1) else {
+        return;
+    };
+    let Some(src) = text.lines().nth(n) else {
+        return;
+    };
+    let col = f.column.map_or(1, |c| c as usize);
+    let (w, at) = crate::text::window(src, col, SNIPPET_WIDTH);
+    f.snippet = Some(w.into_owned());
+    f.snippet_column = f.column.map(|_| at as u32);
 }
 
 /// File texts the run already holds (board files), read lazily otherwise.
@@ -437,7 +492,7 @@ fn apply_suppressions(ws: &Workspace, mode: &Mode, reports: &mut [CheckReport]) 
             let Some(text) = files.text(&path) else {
                 continue;
             };
-            f.snippet = nth_line(text, line);
+            snippet(f, text, line);
             let ds = directives
                 .entry(path.clone())
                 .or_insert_with(|| suppress::parse(text));
@@ -541,8 +596,10 @@ fn apply_suppressions(ws: &Workspace, mode: &Mode, reports: &mut [CheckReport]) 
         }
     }
     for f in &mut meta {
-        if let (Some(p), Some(l)) = (f.path.clone(), f.line) {
-            f.snippet = files.text(&p).and_then(|t| nth_line(t, l));
+        if let (Some(p), Some(l)) = (f.path.clone(), f.line)
+            && let Some(t) = files.text(&p)
+        {
+            snippet(f, t, l);
         }
     }
     meta

@@ -52,6 +52,9 @@ pub fn commits_mentioning(root: &Path, ids: &[String]) -> Result<Vec<bool>, Stri
 /// Whether `haystack` contains `needle` as a whole token: `BACK-12` is not mentioned by
 /// `BACK-123`, and `4` is not mentioned by `v1.42`.
 pub fn mentions(haystack: &str, needle: &str) -> bool {
+    if needle.is_empty() {
+        return false;
+    }
     let is_word = |c: char| c.is_alphanumeric();
     let mut from = 0;
     while let Some(i) = haystack[from..].find(needle) {
@@ -65,7 +68,8 @@ pub fn mentions(haystack: &str, needle: &str) -> bool {
         if before_ok && after_ok {
             return true;
         }
-        from = start + needle.chars().next().map_or(1, char::len_utf8);
+        // On to the next character of the haystack (a match starts on a boundary).
+        from = start + haystack[start..].chars().next().map_or(1, char::len_utf8);
     }
     false
 }
@@ -81,6 +85,15 @@ mod tests {
         assert!(mentions("refs #4", "4"));
         assert!(!mentions("bump v1.42", "4"));
         assert!(mentions("(task-7)", "task-7"));
+        assert!(!mentions("é sécurité", ""));
+        assert!(mentions("ééx ééx-1", "ééx-1"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn mentions_never_panics_on_any_text(h in ".{0,40}", n in ".{0,6}") {
+            let _ = mentions(&h, &n);
+        }
     }
 }
 

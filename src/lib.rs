@@ -24,5 +24,6 @@ pub mod report;
 pub mod scan;
 pub mod score;
 pub mod suppress;
+pub mod text;
 pub mod watch;
 pub mod workspace;

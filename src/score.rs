@@ -212,6 +212,7 @@ mod tests {
             baselined: false,
             flow: Vec::new(),
             snippet: None,
+            snippet_column: None,
         }
     }
 

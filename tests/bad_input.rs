@@ -163,3 +163,82 @@ unsafe extern "C" {
     #[link_name = "mkfifo"]
     fn libc_mkfifo(path: *const std::ffi::c_char, mode: u32) -> i32;
 }
+
+#[test]
+fn control_characters_from_the_repository_never_reach_the_terminal_raw() {
+    let repo = Repo::new();
+    repo.write("backlog/config.yml", "statuses: [\"Todo\", \"Done\"]\n");
+    repo.write(
+        "backlog/tasks/t.md",
+        "---\nid: T-1\ntitle: \"Fix \\e[2J\\a it\"\nstatus: Todo\n---\n\nBody\n",
+    );
+    // An unknown id is echoed in the error.
+    let t = timed(&repo, &["transition", "T-\u{1b}[31m9", "--to", "Done"]);
+    assert_eq!(t.code(), 2, "{}", t.explain());
+    assert!(!t.stderr().contains('\u{1b}'), "{:?}", t.stderr());
+    assert!(t.stderr().contains("\\u{1b}"), "{:?}", t.stderr());
+    // A title with ESC and BEL in a GitHub annotation.
+    let r = timed(&repo, &["board", "--format", "github"]);
+    let out = r.stdout();
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+}
+
+#[test]
+fn a_minified_line_full_of_findings_stays_small_and_fast() {
+    let repo = Repo::new();
+    // One line, thousands of sinks fed by the request, ~600 KB.
+    let mut line = String::from("const fs=require('fs');app.get('/x',(req,res)=>{");
+    for i in 0..6000 {
+        line.push_str(&format!("fs.readFileSync(req.query.a{i});"));
+    }
+    line.push_str("});\n");
+    repo.write("dist/app.min.js", &line);
+    let r = timed(
+        &repo,
+        &["check", "--checks", "path-traversal", "--format", "json"],
+    );
+    assert_eq!(r.code(), 1, "{}", r.explain());
+    let shown = r.findings("tainted-path");
+    assert_eq!(shown.len(), 100, "capped per file and code");
+    let notes = r.findings("too-many-findings");
+    assert_eq!(notes.len(), 1, "{}", r.stdout());
+    assert!(
+        notes[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("5900 more"),
+        "{}",
+        notes[0]["message"]
+    );
+    // The text report shows a window of the line, not the whole line per finding.
+    let t = timed(&repo, &["check", "--checks", "path-traversal"]);
+    assert!(t.stdout().len() < 100 * 1500, "{} bytes", t.stdout().len());
+    assert!(t.stdout().contains('…'));
+}
+
+#[cfg(unix)]
+#[test]
+fn perf_results_that_are_fifos_or_devices_are_refused_at_once() {
+    let repo = Repo::new();
+    repo.write(
+        "bench/base.txt",
+        "test a ... bench:         100 ns/iter (+/- 1)\n",
+    );
+    let c = std::ffi::CString::new(repo.path("bench/fifo.txt").to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc_mkfifo(c.as_ptr(), 0o644) }, 0);
+    std::os::unix::fs::symlink("/dev/zero", repo.path("bench/zero.txt")).unwrap();
+    for results in ["bench/fifo.txt", "bench/zero.txt"] {
+        repo.write(
+            "qgate.yaml",
+            &format!("checks:\n  perf-regression: error\nperf:\n  results: [{results}]\n  baseline: [bench/base.txt]\n"),
+        );
+        let started = Instant::now();
+        let r = timed(
+            &repo,
+            &["check", "--checks", "perf-regression", "--format", "json"],
+        );
+        assert!(started.elapsed() < Duration::from_secs(5), "{results}");
+        assert_eq!(r.code(), 2, "{results}: {}", r.explain());
+        assert!(r.stdout().contains("not a regular file"), "{}", r.stdout());
+    }
+}

@@ -82,6 +82,16 @@ fn invalid_config_is_exit_2_naming_file_line_and_key() {
         ),
         ("p0:\n  reviewers: bob\n", "qgate.yaml:2", "p0.reviewers"),
         (
+            "p0:\n  keywords: [cve, \"\"]\n",
+            "qgate.yaml:2",
+            "p0.keywords",
+        ),
+        (
+            "scan:\n  max_file_size: 18000000000000MB\n",
+            "qgate.yaml:2",
+            "too large",
+        ),
+        (
             "perf:\n  confidence: 2\n",
             "qgate.yaml:2",
             "perf.confidence",

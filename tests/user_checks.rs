@@ -168,6 +168,33 @@ fn command_checks_speak_json_and_fail_closed() {
             .contains("did not finish")
     );
 
+    // A background child holding stdout does not outlive the timeout.
+    repo.write(
+        "qgate.yaml",
+        "commands:\n  - id: daemon\n    run: [sh, -c, \"sleep 30 & echo started\"]\n    timeout: 1s\n",
+    );
+    let started = std::time::Instant::now();
+    let r = repo.qgate(&["check", "--checks", "daemon", "--format", "json"]);
+    assert!(
+        started.elapsed().as_secs() < 5,
+        "the timeout stops a command's background child: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(r.code(), 2, "{}", r.explain());
+
+    // Multi-byte stderr from a failing command is cut on a character boundary.
+    repo.write(
+        "qgate.yaml",
+        "commands:\n  - id: noisy\n    run: [python3, -c, \"import sys; sys.stderr.write('é' * 500 + '\\x1b[2J'); sys.exit(1)\"]\n",
+    );
+    let r = repo.qgate(&["check", "--checks", "noisy", "--format", "json"]);
+    assert_eq!(r.code(), 2, "{}", r.explain());
+    let msg = r.findings("check-failed")[0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(msg.contains("éé") && !msg.contains('\x1b'), "{msg}");
+
     repo.write(
         "qgate.yaml",
         "commands:\n  - id: missing\n    run: [no-such-program-qgate]\n",

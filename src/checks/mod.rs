@@ -88,7 +88,8 @@ pub const NO_BOARD: &str = "no kanban board found (looked for promethean.kanban.
 /// A finding as a check reports it; the engine completes it (level, fingerprint, snippet).
 #[derive(Debug, Clone)]
 pub struct Raw {
-    pub code: &'static str,
+    /// Built-in codes are static; a command check's own codes come from its output.
+    pub code: std::borrow::Cow<'static, str>,
     pub severity: Severity,
     pub message: String,
     pub path: Option<String>,
@@ -102,10 +103,14 @@ pub struct Raw {
 }
 
 impl Raw {
-    pub fn new(code: &'static str, severity: Severity, message: impl Into<String>) -> Raw {
+    pub fn new(
+        code: impl Into<std::borrow::Cow<'static, str>>,
+        severity: Severity,
+        message: impl Into<String>,
+    ) -> Raw {
         let message = message.into();
         Raw {
-            code,
+            code: code.into(),
             severity,
             content: message.clone(),
             message,
@@ -240,6 +245,11 @@ pub static ENGINE_CODES: &[CodeDoc] = &[
         code: "nothing-to-check",
         summary: "a note: the check found nothing to look at, or something worth knowing",
         explanation: "Notes never fail a run. They say, for example, that no kanban board was found, so a passing check is not mistaken for a checked board.",
+    },
+    CodeDoc {
+        code: "too-many-findings",
+        summary: "a note: a file has more findings of one code than are shown",
+        explanation: "qgate shows the first 100 findings of each code in each file and counts the rest in this note, so a generated or minified file cannot flood a report. The run's verdict is the same: the findings shown already decide it. Fix the ones shown, or exclude the generated file (`exclude:` in qgate.yaml).",
     },
     CodeDoc {
         code: "check-failed",

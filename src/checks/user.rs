@@ -15,8 +15,34 @@ use super::{Check, CodeDoc, Context, Raw, Sink};
 use crate::config::{CommandConfig, Config, Level, RuleConfig};
 use crate::report::Severity;
 
+/// The most a command may write on each of stdout and stderr.
+const MAX_OUTPUT: u64 = 64 << 20;
+
+/// Kills the command's process group (what it started too) and reaps the command.
+fn stop(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    if let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32) {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// `s` as static text, leaked once per distinct text: a config reloaded by `watch` (the
+/// same checks again) leaks nothing more.
 fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
+    static SEEN: std::sync::Mutex<Option<std::collections::HashSet<&'static str>>> =
+        std::sync::Mutex::new(None);
+    let mut seen = SEEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let seen = seen.get_or_insert_with(Default::default);
+    if let Some(k) = seen.get(s.as_str()) {
+        return k;
+    }
+    let k: &'static str = Box::leak(s.into_boxed_str());
+    seen.insert(k);
+    k
 }
 
 /// The user checks declared in `config`.
@@ -264,53 +290,91 @@ impl Check for CommandCheck {
             "files": files,
             "config": self.cmd.config,
         });
-        let shown = self.cmd.run.join(" ");
-        let mut child = Command::new(&self.cmd.run[0])
+        let shown = crate::text::printable(&self.cmd.run.join(" ")).into_owned();
+        let mut command = Command::new(&self.cmd.run[0]);
+        command
             .args(&self.cmd.run[1..])
             .current_dir(&cx.ws.root)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(Stdio::piped());
+        // Its own process group, so the timeout stops what it started too.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let mut child = command
             .spawn()
             .map_err(|e| format!("cannot run `{shown}`: {e}"))?;
+        let (tx, rx) = std::sync::mpsc::channel::<(bool, Vec<u8>)>();
+        for (is_out, pipe) in [
+            (
+                true,
+                child
+                    .stdout
+                    .take()
+                    .map(|p| Box::new(p) as Box<dyn Read + Send>),
+            ),
+            (
+                false,
+                child
+                    .stderr
+                    .take()
+                    .map(|p| Box::new(p) as Box<dyn Read + Send>),
+            ),
+        ] {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let mut out = Vec::new();
+                if let Some(mut p) = pipe {
+                    // Bounded: a command that floods its output is cut, not buffered whole.
+                    let _ = p.by_ref().take(MAX_OUTPUT).read_to_end(&mut out);
+                }
+                let _ = tx.send((is_out, out));
+            });
+        }
+        drop(tx);
         if let Some(mut stdin) = child.stdin.take() {
             // A command that does not read its input is not an error.
             let _ = stdin.write_all(request.to_string().as_bytes());
         }
-        let mut stdout = child.stdout.take();
-        let mut stderr = child.stderr.take();
-        let reader = std::thread::spawn(move || {
-            let mut out = Vec::new();
-            if let Some(s) = stdout.as_mut() {
-                let _ = s.read_to_end(&mut out);
-            }
-            out
-        });
-        let err_reader = std::thread::spawn(move || {
-            let mut out = Vec::new();
-            if let Some(s) = stderr.as_mut() {
-                let _ = s.read_to_end(&mut out);
-            }
-            out
-        });
         let deadline = Instant::now() + Duration::from_secs_f64(self.cmd.timeout_secs);
+        let timed_out = || {
+            format!(
+                "`{shown}` did not finish within {} s (failing closed)",
+                self.cmd.timeout_secs
+            )
+        };
         let status = loop {
             match child.try_wait() {
                 Ok(Some(status)) => break status,
                 Ok(None) if Instant::now() >= deadline => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    return Err(format!(
-                        "`{shown}` did not finish within {} s (failing closed)",
-                        self.cmd.timeout_secs
-                    ));
+                    stop(&mut child);
+                    return Err(timed_out());
                 }
                 Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-                Err(e) => return Err(format!("`{shown}`: {e}")),
+                Err(e) => {
+                    stop(&mut child);
+                    return Err(format!("`{shown}`: {e}"));
+                }
             }
         };
-        let out = reader.join().unwrap_or_default();
-        let err = err_reader.join().unwrap_or_default();
+        // A child left in the background may hold the pipes open: read until the deadline.
+        let (mut out, mut err) = (None, None);
+        while out.is_none() || err.is_none() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok((true, b)) => out = Some(b),
+                Ok((false, b)) => err = Some(b),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    stop(&mut child);
+                    return Err(format!(
+                        "{} (its output stayed open: a process it started still holds it)",
+                        timed_out()
+                    ));
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        let (out, err) = (out.unwrap_or_default(), err.unwrap_or_default());
         let parsed: Result<Response, _> = serde_json::from_slice(&out);
         let response = match (parsed, status.success()) {
             (Ok(r), _) => r,
@@ -318,16 +382,16 @@ impl Check for CommandCheck {
             (Err(_), false) => {
                 let tail = String::from_utf8_lossy(&err);
                 let tail = tail.trim();
-                let tail = &tail[tail.len().saturating_sub(400)..];
+                let tail = crate::text::printable(crate::text::tail(tail, 400));
                 return Err(format!(
                     "`{shown}` failed ({status}) without a JSON response (failing closed): {tail}"
                 ));
             }
         };
         for f in response.findings {
-            let code: &'static str = match &f.code {
-                Some(c) if c != self.code => leak(format!("{}-{c}", self.cmd.id)),
-                _ => self.code,
+            let code: std::borrow::Cow<'static, str> = match &f.code {
+                Some(c) if c != self.code => format!("{}-{c}", self.cmd.id).into(),
+                _ => self.code.into(),
             };
             let mut raw = Raw::new(code, f.severity.unwrap_or(Severity::Error), f.message);
             if let Some(p) = f.path {

@@ -14,11 +14,15 @@ pub const PER_LEVEL: usize = 10;
 /// The step summary stays well under GitHub's 1 MiB limit.
 pub const SUMMARY_LIMIT: usize = 512 * 1024;
 
-/// Workflow-command data: `%`, CR and LF escaped.
+/// Workflow-command data: `%`, CR and LF escaped, other control characters (a task title's
+/// ESC or BEL) shown as escapes.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    let s = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
+        .replace('\t', " ");
+    crate::text::printable(&s).into_owned()
 }
 
 /// Workflow-command properties: as data, plus `:` and `,`.
@@ -201,6 +205,7 @@ mod tests {
     #[test]
     fn escaping() {
         assert_eq!(escape_data("50% done\r\nnext"), "50%25 done%0D%0Anext");
+        assert_eq!(escape_data("a\x1b]0;x\x07b"), "a\\u{1b}]0;x\\u{7}b");
         assert_eq!(escape_property("a:b,c%"), "a%3Ab%2Cc%25");
     }
 }

@@ -99,6 +99,9 @@ pub struct Finding {
     /// The source line the finding points at, for the text emitter (not part of the schema).
     #[serde(skip)]
     pub snippet: Option<String>,
+    /// Where `column` falls in `snippet` (a long line's snippet is a window around it).
+    #[serde(skip)]
+    pub snippet_column: Option<u32>,
 }
 
 /// One location on a taint flow.

@@ -86,7 +86,7 @@ fn group(f: &Finding) -> Group<'_> {
     let title = level.primary_title(f.message.as_str()).id(f.code.as_str());
     match (&f.path, f.line, &f.snippet) {
         (Some(path), Some(line), Some(src)) if !src.trim().is_empty() => {
-            let start = match f.column {
+            let start = match f.snippet_column.or(f.column) {
                 Some(c) if c > 1 => src.char_indices().nth(c as usize - 1).map_or(0, |(i, _)| i),
                 _ => src.len() - src.trim_start().len(),
             };
