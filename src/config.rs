@@ -547,6 +547,15 @@ impl Config {
                 key: key.to_string(),
                 message,
             };
+        let max = crate::text::MAX_YAML_DEPTH;
+        if let Some(line) = crate::text::yaml_too_deep(text, max) {
+            return Err(err(
+                Some(line),
+                None,
+                "",
+                format!("nested deeper than {max} levels"),
+            ));
+        }
         let raw: RawConfig = if text.trim().is_empty() || is_only_comments(text) {
             RawConfig::default()
         } else {

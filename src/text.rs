@@ -63,6 +63,60 @@ pub fn window(line: &str, col: usize, width: usize) -> (Cow<'_, str>, usize) {
     (Cow::Owned(out), at)
 }
 
+/// The deepest YAML nesting qgate reads (config and front matter need a handful).
+pub const MAX_YAML_DEPTH: usize = 64;
+
+/// The first line (1-based) where YAML `text` nests deeper than `max`: block indentation
+/// and `- ` items, plus `[`/`{` flow collections outside quotes. One linear pass, run before
+/// a parser whose time grows much faster with depth (a fork's PR could burn CI time).
+pub fn yaml_too_deep(text: &str, max: usize) -> Option<u32> {
+    let mut indents: Vec<usize> = Vec::new();
+    let mut flow = 0usize;
+    for (n, line) in text.lines().enumerate() {
+        let body = line.trim_start_matches(' ');
+        if flow == 0 && !body.is_empty() && !body.starts_with('#') {
+            let indent = line.len() - body.len();
+            while indents.last().is_some_and(|&i| i > indent) {
+                indents.pop();
+            }
+            if indents.last().is_none_or(|&i| i < indent) {
+                indents.push(indent);
+            }
+        }
+        let mut items = 0;
+        let mut rest = body;
+        while let Some(r) = rest.strip_prefix("- ") {
+            items += 1;
+            rest = r.trim_start_matches(' ');
+        }
+        let mut quote: Option<char> = None;
+        let mut escaped = false;
+        let mut deepest = flow;
+        for c in rest.chars() {
+            match quote {
+                Some('"') if escaped => escaped = false,
+                Some('"') if c == '\\' => escaped = true,
+                Some(q) if c == q => quote = None,
+                Some(_) => {}
+                None => match c {
+                    '"' | '\'' => quote = Some(c),
+                    '#' => break,
+                    '[' | '{' => {
+                        flow += 1;
+                        deepest = deepest.max(flow);
+                    }
+                    ']' | '}' => flow = flow.saturating_sub(1),
+                    _ => {}
+                },
+            }
+        }
+        if indents.len() + items + deepest > max {
+            return Some(n as u32 + 1);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,12 +137,27 @@ mod tests {
         assert_eq!(window("short", 3, 200), (Cow::Borrowed("short"), 3));
     }
 
+    #[test]
+    fn yaml_depth() {
+        assert_eq!(yaml_too_deep("a:\n  b:\n    c: [1, {d: 2}]\n", 8), None);
+        let deep = format!("x: {}{}\n", "[".repeat(100), "]".repeat(100));
+        assert_eq!(yaml_too_deep(&deep, 64), Some(1));
+        let mut block = String::new();
+        for i in 0..100 {
+            block.push_str(&format!("{}k{i}:\n", " ".repeat(i)));
+        }
+        assert_eq!(yaml_too_deep(&block, 64), Some(65));
+        assert_eq!(yaml_too_deep(&format!("{}x\n", "- ".repeat(80)), 64), Some(1));
+        assert_eq!(yaml_too_deep("t: \"[[[[[[[[[[\"\n", 4), None);
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics_on_any_text(s in "\\PC{0,60}|.{0,60}", n in 0usize..80, c in 0usize..80) {
             let _ = tail(&s, n);
             let _ = head(&s, n);
             let _ = printable(&s);
+            let _ = yaml_too_deep(&s, n);
             let (w, _) = window(&s, c, n.max(1));
             proptest::prop_assert!(w.chars().count() <= n.max(1) + 2 || w == s);
         }

@@ -242,3 +242,42 @@ fn perf_results_that_are_fifos_or_devices_are_refused_at_once() {
         assert!(r.stdout().contains("not a regular file"), "{}", r.stdout());
     }
 }
+
+#[test]
+fn deep_yaml_and_many_keys_are_read_in_linear_time() {
+    let repo = Repo::new();
+    // 100k levels of flow nesting in the config: refused at once, naming the line.
+    repo.write(
+        "qgate.yaml",
+        &format!("checks:\n  x: {}{}\n", "[".repeat(100_000), "]".repeat(100_000)),
+    );
+    let r = timed(&repo, &["check"]);
+    assert_eq!(r.code(), 2);
+    assert!(r.stderr().contains("qgate.yaml:2"), "{}", r.stderr());
+    assert!(r.stderr().contains("deeper than 64"), "{}", r.stderr());
+
+    // Block nesting in front matter, and 100k keys.
+    let repo = Repo::new();
+    repo.write("backlog/config.yml", "statuses: [\"Todo\"]\n");
+    let mut deep = String::from("---\n");
+    for i in 0..2000 {
+        deep.push_str(&format!("{}k{i}:\n", " ".repeat(i)));
+    }
+    deep.push_str("---\n");
+    repo.write("backlog/tasks/deep.md", &deep);
+    let mut keys = String::from("---\nid: T-2\ntitle: B\nstatus: Todo\n");
+    for i in 0..100_000 {
+        keys.push_str(&format!("k{i}: v\n"));
+    }
+    keys.push_str("---\n");
+    repo.write("backlog/tasks/keys.md", &keys);
+    let started = Instant::now();
+    let r = timed(&repo, &["check", "--format", "json"]);
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    let bad: Vec<String> = r
+        .findings("task-front-matter-invalid")
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(bad, vec!["backlog/tasks/deep.md"], "{}", r.stdout());
+}

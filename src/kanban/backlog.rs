@@ -43,6 +43,14 @@ pub(crate) fn read_yaml_map(root: &Path, rel: &str) -> Result<yaml_serde::Mappin
         line: None,
         message,
     })?;
+    let max = crate::text::MAX_YAML_DEPTH;
+    if let Some(line) = crate::text::yaml_too_deep(&text, max) {
+        return Err(LoadError {
+            path: rel.to_string(),
+            line: Some(line),
+            message: format!("nested deeper than {max} levels"),
+        });
+    }
     match yaml_serde::from_str::<yaml_serde::Value>(&text) {
         Ok(yaml_serde::Value::Mapping(m)) => Ok(m),
         Ok(yaml_serde::Value::Null) => Ok(yaml_serde::Mapping::new()),

@@ -80,6 +80,14 @@ pub fn split(text: &str) -> Result<Option<Split<'_>>, FrontMatterError> {
 
 /// Parses front matter YAML into a mapping. Line numbers in errors are file lines.
 pub fn parse_yaml(split: &Split<'_>) -> Result<yaml_serde::Mapping, FrontMatterError> {
+    let max = crate::text::MAX_YAML_DEPTH;
+    if let Some(line) = crate::text::yaml_too_deep(split.yaml, max) {
+        return Err(FrontMatterError {
+            line: split.yaml_line + line - 1,
+            column: 1,
+            message: format!("front matter is nested deeper than {max} levels"),
+        });
+    }
     let value: yaml_serde::Value = match yaml_serde::from_str(split.yaml) {
         Ok(v) => v,
         Err(err) => {
@@ -133,13 +141,15 @@ pub fn kind_name(v: &yaml_serde::Value) -> &'static str {
 /// The 1-based file line of each top-level key in the front matter (first occurrence).
 pub fn key_lines(split: &Split<'_>) -> Vec<(String, u32)> {
     let mut out = Vec::new();
+    // First occurrence of each key, looked up by hash (front matter may hold 100k keys).
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for (n, (_, line)) in lines_with_offsets(split.yaml).enumerate() {
         if line.starts_with([' ', '\t', '#', '-']) || line.is_empty() {
             continue;
         }
         if let Some(colon) = line.find(':') {
             let key = line[..colon].trim().trim_matches(['"', '\'']);
-            if !key.is_empty() && !out.iter().any(|(k, _)| k == key) {
+            if !key.is_empty() && seen.insert(key) {
                 out.push((key.to_string(), split.yaml_line + n as u32));
             }
         }
