@@ -89,7 +89,7 @@ fn parse_unchecked(bytes: &[u8], label: &str) -> Result<Vec<Run>, String> {
             .map_err(|e| format!("{label}:{}:{}: invalid JSON: {e}", e.line(), e.column()))?;
         return json(&v, label);
     }
-    let benches = libtest(text);
+    let benches = libtest(text, label)?;
     if benches.is_empty() {
         return Err(format!(
             "{label}: not a benchmark format qgate reads (Criterion, libtest, Google Benchmark, pytest-benchmark, hyperfine, qgate report or history, generic JSON)"
@@ -284,27 +284,39 @@ fn criterion_bench(new_dir: &Path, root: &Path) -> Result<Bench, String> {
 
 /// `test parse ... bench:       1,234 ns/iter (+/- 56)` (also with decimals, as newer Rust
 /// prints them).
-fn libtest(text: &str) -> Vec<Bench> {
+/// `cargo bench` (libtest) output: `test NAME ... bench: 1,234 ns/iter (+/- 56)`. A record
+/// cut short or malformed (a truncated file) is an error naming the line, never a benchmark
+/// with a broken unit or one that silently vanished.
+fn libtest(text: &str, label: &str) -> Result<Vec<Bench>, String> {
     let mut out = Vec::new();
-    for line in text.lines() {
+    for (n, line) in text.lines().enumerate() {
         let Some(rest) = line.trim().strip_prefix("test ") else {
             continue;
         };
-        let Some((name, after)) = rest.split_once(" ... bench:") else {
+        let Some((name, after)) = rest.split_once(" ... ") else {
             continue;
         };
-        let mut words = after.split_whitespace();
-        let (Some(num), Some(unit)) = (words.next(), words.next()) else {
+        let after = after.trim();
+        // `ok`, `ignored`, `FAILED`: not a benchmark record.
+        if !after.starts_with("bench:") && !(after.len() < 6 && "bench:".starts_with(after)) {
             continue;
-        };
-        let Ok(value) = num.replace(',', "").parse::<f64>() else {
-            continue;
-        };
-        if value.is_finite() {
-            out.push(Bench::new(name.trim(), unit, value, Vec::new(), None));
         }
+        let bad = || format!("{label}:{}: a cut or malformed `cargo bench` record: `{}`", n + 1, line.trim());
+        let after = after.strip_prefix("bench:").ok_or_else(bad)?;
+        let words: Vec<&str> = after.split_whitespace().collect();
+        let [num, unit, plus, dev] = words[..] else {
+            return Err(bad());
+        };
+        let value: f64 = num.replace(',', "").parse().map_err(|_| bad())?;
+        let dev_ok = dev
+            .strip_suffix(')')
+            .is_some_and(|d| d.replace(',', "").parse::<f64>().is_ok());
+        if !unit.ends_with("/iter") || plus != "(+/-" || !dev_ok {
+            return Err(bad());
+        }
+        out.push(Bench::new(name.trim(), unit, value, Vec::new(), None));
     }
-    out
+    Ok(out)
 }
 
 // ---- Google Benchmark ----
@@ -512,10 +524,18 @@ mod tests {
     #[test]
     fn libtest_lines() {
         let text = "running 2 tests\ntest parse  ... bench:       1,234 ns/iter (+/- 56)\ntest render ... bench:          46.50 ns/iter (+/- 0.48)\n\ntest result: ok.";
-        let b = libtest(text);
+        let b = libtest(text, "b.txt").unwrap();
         assert_eq!(b.len(), 2);
         assert_eq!((b[0].name.as_str(), b[0].value), ("parse", 1234.0));
         assert_eq!(b[1].value, 46.5);
+        // Cut anywhere inside a record: an error naming the line.
+        let rec = "test parse ... bench:       1,234 ns/iter (+/- 56)";
+        for cut in [18, 24, 35, 40, 44, rec.len() - 1] {
+            let t = format!("test a ... ok\n{}\n", &rec[..cut]);
+            let e = libtest(&t, "b.txt").unwrap_err();
+            assert!(e.starts_with("b.txt:2:"), "{cut}: {e}");
+        }
+        assert!(libtest("test a ... ok\ntest b ... ignored\n", "b.txt").unwrap().is_empty());
     }
 
     #[test]
