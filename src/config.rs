@@ -525,12 +525,21 @@ impl Config {
             Ok(rel) => rel.display().to_string(),
             Err(_) => path.display().to_string(),
         };
-        let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
+        let fail = |line: Option<u32>, message: String| ConfigError {
             path: display.clone(),
-            line: None,
+            line,
             column: None,
             key: String::new(),
-            message: format!("cannot read config file: {e}"),
+            message,
+        };
+        let bytes = std::fs::read(&path)
+            .map_err(|e| fail(None, format!("cannot read config file: {e}")))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let (line, col) = crate::fsutil::utf8_error_at(&e);
+            fail(
+                Some(line),
+                format!("not valid UTF-8 (column {col}: the first byte that is not)"),
+            )
         })?;
         let mut cfg = Config::parse(&text, &display)?;
         cfg.file = Some(path);

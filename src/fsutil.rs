@@ -32,11 +32,23 @@ pub fn rel_path(root: &Path, path: &Path) -> String {
 pub fn read_text(path: &Path) -> Result<String, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read file: {e}"))?;
     String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "file is not valid UTF-8 (first bad byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
+        let (line, col) = utf8_error_at(&e);
+        format!("file is not valid UTF-8 (line {line}, column {col}: the first byte that is not)")
     })
+}
+
+/// The 1-based line and byte column of the first byte that is not UTF-8.
+pub fn utf8_error_at(e: &std::string::FromUtf8Error) -> (u32, u32) {
+    let at = e.utf8_error().valid_up_to();
+    let before = &e.as_bytes()[..at];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = at
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1)
+        + 1;
+    (line as u32, col as u32)
 }
 
 /// The largest input file read whole where no other limit is configured (benchmark results,

@@ -147,7 +147,10 @@ mod tests {
             block.push_str(&format!("{}k{i}:\n", " ".repeat(i)));
         }
         assert_eq!(yaml_too_deep(&block, 64), Some(65));
-        assert_eq!(yaml_too_deep(&format!("{}x\n", "- ".repeat(80)), 64), Some(1));
+        assert_eq!(
+            yaml_too_deep(&format!("{}x\n", "- ".repeat(80)), 64),
+            Some(1)
+        );
         assert_eq!(yaml_too_deep("t: \"[[[[[[[[[[\"\n", 4), None);
     }
 

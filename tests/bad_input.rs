@@ -83,6 +83,20 @@ fn crlf_and_bom_parse_fine() {
         repo.read("backlog/tasks/t.md"),
         "\u{feff}---\r\nid: T-1\r\ntitle: A\r\nstatus: Done\r\n---\r\n\r\nBody\r\n"
     );
+
+    // A promethean board config with a byte-order mark.
+    let repo = Repo::new();
+    repo.write(
+        "promethean.kanban.json",
+        "\u{feff}{\"tasksDir\": \"tasks\", \"statusValues\": [\"todo\", \"done\"]}\n",
+    );
+    repo.write(
+        "tasks/a.md",
+        "---\nuuid: 11111111-aaaa\ntitle: A\nstatus: todo\npriority: P3\n---\n",
+    );
+    let r = timed(&repo, &["check", "--format", "json"]);
+    assert_ne!(r.code(), 2, "{}", r.explain());
+    assert!(r.findings("check-failed").is_empty(), "{}", r.stdout());
 }
 
 #[test]
@@ -170,7 +184,7 @@ fn control_characters_from_the_repository_never_reach_the_terminal_raw() {
     repo.write("backlog/config.yml", "statuses: [\"Todo\", \"Done\"]\n");
     repo.write(
         "backlog/tasks/t.md",
-        "---\nid: T-1\ntitle: \"Fix \\e[2J\\a it\"\nstatus: Todo\n---\n\nBody\n",
+        "---\nid: T-1\ntitle: A\nstatus: \"Wa\\e[2Jit\\a\"\n---\n\nBody\n",
     );
     // An unknown id is echoed in the error.
     let t = timed(&repo, &["transition", "T-\u{1b}[31m9", "--to", "Done"]);
@@ -249,7 +263,11 @@ fn deep_yaml_and_many_keys_are_read_in_linear_time() {
     // 100k levels of flow nesting in the config: refused at once, naming the line.
     repo.write(
         "qgate.yaml",
-        &format!("checks:\n  x: {}{}\n", "[".repeat(100_000), "]".repeat(100_000)),
+        &format!(
+            "checks:\n  x: {}{}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        ),
     );
     let r = timed(&repo, &["check"]);
     assert_eq!(r.code(), 2);
@@ -273,7 +291,11 @@ fn deep_yaml_and_many_keys_are_read_in_linear_time() {
     repo.write("backlog/tasks/keys.md", &keys);
     let started = Instant::now();
     let r = timed(&repo, &["check", "--format", "json"]);
-    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
     let bad: Vec<String> = r
         .findings("task-front-matter-invalid")
         .iter()

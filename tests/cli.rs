@@ -125,6 +125,13 @@ fn invalid_config_is_exit_2_naming_file_line_and_key() {
         );
         assert!(!err.contains("panicked"), "{err}");
     }
+    // A byte that is not UTF-8: its line.
+    let repo = Repo::new();
+    std::fs::write(repo.path("qgate.yaml"), b"checks:\n  wip-limit: \xff\n").unwrap();
+    let r = repo.qgate(&["check"]);
+    assert_eq!(r.code(), 2);
+    assert!(r.stderr().contains("qgate.yaml:2"), "{}", r.stderr());
+    assert!(r.stderr().contains("UTF-8"), "{}", r.stderr());
 }
 
 #[test]

@@ -65,7 +65,9 @@ pub fn load(
                 line: None,
                 message,
             })?;
-            let raw: RawBoard = serde_json::from_str(&text).map_err(|e| LoadError {
+            // Editors on Windows may write a byte-order mark; JSON parsers refuse it.
+            let json = text.strip_prefix('\u{feff}').unwrap_or(&text);
+            let raw: RawBoard = serde_json::from_str(json).map_err(|e| LoadError {
                 path: m.to_string(),
                 line: Some(e.line() as u32),
                 message: format!("invalid board config: {e}"),

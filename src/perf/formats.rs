@@ -301,7 +301,13 @@ fn libtest(text: &str, label: &str) -> Result<Vec<Bench>, String> {
         if !after.starts_with("bench:") && !(after.len() < 6 && "bench:".starts_with(after)) {
             continue;
         }
-        let bad = || format!("{label}:{}: a cut or malformed `cargo bench` record: `{}`", n + 1, line.trim());
+        let bad = || {
+            format!(
+                "{label}:{}: a cut or malformed `cargo bench` record: `{}`",
+                n + 1,
+                line.trim()
+            )
+        };
         let after = after.strip_prefix("bench:").ok_or_else(bad)?;
         let words: Vec<&str> = after.split_whitespace().collect();
         let [num, unit, plus, dev] = words[..] else {
@@ -535,7 +541,11 @@ mod tests {
             let e = libtest(&t, "b.txt").unwrap_err();
             assert!(e.starts_with("b.txt:2:"), "{cut}: {e}");
         }
-        assert!(libtest("test a ... ok\ntest b ... ignored\n", "b.txt").unwrap().is_empty());
+        assert!(
+            libtest("test a ... ok\ntest b ... ignored\n", "b.txt")
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
