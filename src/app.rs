@@ -296,20 +296,25 @@ fn check(args: CheckArgs) -> Result<i32, String> {
         let moves = status_changes(&ws, &changes);
         let mut report = engine::run_with_moves(&ws, &moves, &opts);
         report.changed = changes.files;
+        report.shard = shard_info(&ws);
         add_history(&mut report, &ws, c, &extra);
         return emit(&report, c, &extra, &cwd);
     }
     let mut report = engine::run(&ws, &Mode::Check, &opts);
-    if let Some((index, total)) = ws.shard {
-        report.shard = Some(crate::report::ShardInfo {
-            index,
-            total,
-            commit: crate::perf::history::head_commit(&ws.root).map(|(id, _)| id),
-            config: config_identity(&ws),
-        });
-    }
+    report.shard = shard_info(&ws);
     add_history(&mut report, &ws, c, &extra);
     emit(&report, c, &extra, &cwd)
+}
+
+/// What `qgate merge` needs to know of a sharded run, on every path a check takes.
+fn shard_info(ws: &Workspace) -> Option<crate::report::ShardInfo> {
+    let (index, total) = ws.shard?;
+    Some(crate::report::ShardInfo {
+        index,
+        total,
+        commit: crate::perf::history::head_commit(&ws.root).map(|(id, _)| id),
+        config: config_identity(ws),
+    })
 }
 
 /// The HTML dashboard draws the score's trend from the history watch mode keeps.

@@ -125,3 +125,44 @@ fn incomplete_or_mismatched_shards_are_refused() {
         assert_eq!(r.code(), 2, "{bad}");
     }
 }
+
+#[test]
+fn shards_of_a_diff_aware_run_merge_too() {
+    let repo = repo();
+    repo.write(
+        "src/extra.py",
+        "from flask import request\nimport os\nos.remove(request.args['f'])\n",
+    );
+    repo.commit("one more file");
+    let whole = repo.qgate(&[
+        "check",
+        "--changed-since",
+        "HEAD~1",
+        "--format",
+        "json",
+        "--no-cache",
+    ]);
+    let expected = findings(&whole.json());
+    assert!(!expected.is_empty(), "{}", whole.stdout());
+    let mut files = Vec::new();
+    for k in 1..=2 {
+        let out = format!("diff-shard-{k}.json");
+        let r = repo.qgate(&[
+            "check",
+            "--changed-since",
+            "HEAD~1",
+            "--shard",
+            &format!("{k}/2"),
+            "--report",
+            &format!("json={out}"),
+            "--no-cache",
+        ]);
+        assert!(r.code() <= 1, "{}", r.explain());
+        files.push(out);
+    }
+    let mut args = vec!["merge", "--format", "json"];
+    args.extend(files.iter().map(String::as_str));
+    let merged = repo.qgate(&args);
+    assert_eq!(merged.code(), 1, "{}", merged.explain());
+    assert_eq!(findings(&merged.json()), expected);
+}
