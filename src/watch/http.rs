@@ -39,99 +39,147 @@ pub fn parse_addr(spec: &str) -> Result<SocketAddr, String> {
         })
 }
 
-/// Starts the server on `addr`; returns the address it listens on.
+/// Connections served at once; more are closed as they arrive.
+const MAX_CONNECTIONS: usize = 64;
+/// The most a request's head (request line and headers) may take; larger is refused (431).
+const MAX_HEAD: usize = 16 * 1024;
+/// A client has this long to send its request head.
+const HEAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// And this long in all, response included: a client that never reads is dropped.
+const CONNECTION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Starts the server on `addr` in a thread of its own; returns the address it listens on.
+/// Every connection is served concurrently within the limits above, so a client that stalls
+/// never delays `/health` for another.
 pub fn serve(addr: SocketAddr, shared: Shared) -> Result<SocketAddr, String> {
-    let server = tiny_http::Server::http(addr).map_err(|e| format!("--http {addr}: {e}"))?;
-    let bound = server
-        .server_addr()
-        .to_ip()
-        .ok_or_else(|| format!("--http {addr}: not an IP address"))?;
-    let server = Arc::new(server);
-    for _ in 0..2 {
-        let server = Arc::clone(&server);
-        let shared = Arc::clone(&shared);
-        std::thread::spawn(move || {
-            for req in server.incoming_requests() {
-                handle(req, &shared);
-            }
-        });
-    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()
+        .map_err(|e| format!("--http {addr}: {e}"))?;
+    let std_listener =
+        std::net::TcpListener::bind(addr).map_err(|e| format!("--http {addr}: {e}"))?;
+    std_listener
+        .set_nonblocking(true)
+        .map_err(|e| format!("--http {addr}: {e}"))?;
+    let bound = std_listener
+        .local_addr()
+        .map_err(|e| format!("--http {addr}: {e}"))?;
+    let listener = {
+        let _guard = runtime.enter();
+        tokio::net::TcpListener::from_std(std_listener)
+            .map_err(|e| format!("--http {addr}: {e}"))?
+    };
+    std::thread::spawn(move || runtime.block_on(accept(listener, shared)));
     Ok(bound)
 }
 
-fn header(name: &str, value: &str) -> Option<tiny_http::Header> {
-    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
+async fn accept(listener: tokio::net::TcpListener, shared: Shared) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            // Out of file descriptors and the like: try again shortly.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            continue;
+        };
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            drop(stream);
+            continue;
+        };
+        let shared = Arc::clone(&shared);
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| {
+                let shared = Arc::clone(&shared);
+                async move { Ok::<_, std::convert::Infallible>(respond(&req, &shared)) }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEAD_TIMEOUT)
+                .max_buf_size(MAX_HEAD)
+                .keep_alive(false)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let _ = tokio::time::timeout(CONNECTION_TIMEOUT, conn).await;
+            drop(slot);
+        });
+    }
 }
 
-fn handle(req: tiny_http::Request, shared: &Shared) {
-    use tiny_http::{Method, Response};
-    let path = req.url().split('?').next().unwrap_or("/").to_string();
-    if !matches!(req.method(), Method::Get | Method::Head) {
-        let _ = req.respond(Response::from_string("method not allowed\n").with_status_code(405));
-        return;
-    }
-    let (status, ctype, body) = {
-        let Ok(p) = shared.read() else {
-            let _ = req.respond(Response::from_string("state unavailable\n").with_status_code(500));
-            return;
-        };
-        match (path.as_str(), &p.report, &p.score) {
-            ("/health", _, _) => (200, "text/plain; charset=utf-8", "ok\n".to_string()),
-            ("/ready", None, _) => (
-                503,
-                "text/plain; charset=utf-8",
-                "not ready: the first evaluation is running\n".to_string(),
-            ),
-            ("/ready", Some(_), _) => (200, "text/plain; charset=utf-8", "ready\n".to_string()),
-            ("/metrics", Some(r), Some(s)) => (
-                200,
-                "text/plain; version=0.0.4; charset=utf-8",
-                prometheus::render(r, s, &p.stats),
-            ),
-            ("/api/status", Some(r), Some(s)) => {
-                let mut v = serde_json::to_value(r.as_ref()).unwrap_or_default();
-                if let serde_json::Value::Object(m) = &mut v {
-                    m.insert(
-                        "compliance".into(),
-                        serde_json::to_value(s).unwrap_or_default(),
-                    );
-                    m.insert("evaluations".into(), p.stats.evaluations.into());
-                    m.insert("pending".into(), p.pending.into());
-                }
-                (200, "application/json", v.to_string())
-            }
-            ("/" | "/index.html", Some(r), Some(s)) => {
-                let page = crate::report::html::Page {
-                    history: &p.history,
-                    refresh_secs: Some(2),
-                    subtitle: p.subtitle.clone(),
-                };
-                (
-                    200,
-                    "text/html; charset=utf-8",
-                    crate::report::html::render(r, s, &page),
-                )
-            }
-            ("/metrics" | "/api/status" | "/" | "/index.html", _, _) => (
-                503,
-                "text/plain; charset=utf-8",
-                "not ready: the first evaluation is running\n".to_string(),
-            ),
-            _ => (
-                404,
-                "text/plain; charset=utf-8",
-                "not found; try /metrics, /health, /ready, /api/status or /\n".to_string(),
-            ),
+type Body = http_body_util::Full<hyper::body::Bytes>;
+
+fn respond<B>(req: &hyper::Request<B>, shared: &Shared) -> hyper::Response<Body> {
+    let text = "text/plain; charset=utf-8";
+    let reply = |status: u16, ctype: &str, body: String| {
+        let mut resp = hyper::Response::new(Body::from(body));
+        *resp.status_mut() =
+            hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+        if let Ok(v) = hyper::header::HeaderValue::from_str(ctype) {
+            resp.headers_mut().insert(hyper::header::CONTENT_TYPE, v);
         }
+        resp.headers_mut().insert(
+            hyper::header::CACHE_CONTROL,
+            hyper::header::HeaderValue::from_static("no-store"),
+        );
+        resp
     };
-    let mut resp = Response::from_string(body).with_status_code(status);
-    if let Some(h) = header("Content-Type", ctype) {
-        resp = resp.with_header(h);
+    if !matches!(*req.method(), hyper::Method::GET | hyper::Method::HEAD) {
+        return reply(405, text, "method not allowed\n".into());
     }
-    if let Some(h) = header("Cache-Control", "no-store") {
-        resp = resp.with_header(h);
+    let path = req.uri().path();
+    // Liveness needs no state: answered even while an evaluation holds the lock.
+    if path == "/health" {
+        return reply(200, text, "ok\n".into());
     }
-    let _ = req.respond(resp);
+    let Ok(p) = shared.read() else {
+        return reply(500, text, "state unavailable\n".into());
+    };
+    let (status, ctype, body) = match (path, &p.report, &p.score) {
+        ("/ready", None, _) => (
+            503,
+            "text/plain; charset=utf-8",
+            "not ready: the first evaluation is running\n".to_string(),
+        ),
+        ("/ready", Some(_), _) => (200, "text/plain; charset=utf-8", "ready\n".to_string()),
+        ("/metrics", Some(r), Some(s)) => (
+            200,
+            "text/plain; version=0.0.4; charset=utf-8",
+            prometheus::render(r, s, &p.stats),
+        ),
+        ("/api/status", Some(r), Some(s)) => {
+            let mut v = serde_json::to_value(r.as_ref()).unwrap_or_default();
+            if let serde_json::Value::Object(m) = &mut v {
+                m.insert(
+                    "compliance".into(),
+                    serde_json::to_value(s).unwrap_or_default(),
+                );
+                m.insert("evaluations".into(), p.stats.evaluations.into());
+                m.insert("pending".into(), p.pending.into());
+            }
+            (200, "application/json", v.to_string())
+        }
+        ("/" | "/index.html", Some(r), Some(s)) => {
+            let page = crate::report::html::Page {
+                history: &p.history,
+                refresh_secs: Some(2),
+                subtitle: p.subtitle.clone(),
+            };
+            (
+                200,
+                "text/html; charset=utf-8",
+                crate::report::html::render(r, s, &page),
+            )
+        }
+        ("/metrics" | "/api/status" | "/" | "/index.html", _, _) => (
+            503,
+            "text/plain; charset=utf-8",
+            "not ready: the first evaluation is running\n".to_string(),
+        ),
+        _ => (
+            404,
+            "text/plain; charset=utf-8",
+            "not found; try /metrics, /health, /ready, /api/status or /\n".to_string(),
+        ),
+    };
+    reply(status, ctype, body)
 }
 
 #[cfg(test)]
