@@ -611,3 +611,39 @@ fn stalled_clients_and_huge_headers_do_not_block_health() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// The inotify watches process `pid` holds (Linux: `inotify wd:` lines of its fdinfo).
+#[cfg(target_os = "linux")]
+fn inotify_watches(pid: u32) -> usize {
+    let mut n = 0;
+    for fd in std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .expect("fds")
+        .flatten()
+    {
+        let is_inotify =
+            std::fs::read_link(fd.path()).is_ok_and(|t| t.to_string_lossy().contains("inotify"));
+        if is_inotify {
+            let info = std::fs::read_to_string(format!(
+                "/proc/{pid}/fdinfo/{}",
+                fd.file_name().to_string_lossy()
+            ))
+            .unwrap_or_default();
+            n += info
+                .lines()
+                .filter(|l| l.starts_with("inotify wd:"))
+                .count();
+        }
+    }
+    n
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_link_to_a_big_directory_outside_adds_no_watches() {
+    let repo = Repo::new();
+    repo.write("src/a.py", SAFE);
+    std::os::unix::fs::symlink("/usr", repo.path("usr-link")).expect("link");
+    let w = Watch::start(repo.root(), &[]);
+    let watches = inotify_watches(w.child.id());
+    assert!(watches < 20, "{watches} inotify watches");
+}

@@ -67,6 +67,8 @@ pub struct Classifier {
     board_location: Option<String>,
     board_files: BTreeSet<String>,
     git_repo: bool,
+    /// The user's global git excludes (`core.excludesFile`), which the walk honours too.
+    global: ignore::gitignore::Gitignore,
 }
 
 impl Classifier {
@@ -85,6 +87,11 @@ impl Classifier {
             board_location: None,
             board_files: BTreeSet::new(),
             git_repo: root.join(".git").exists(),
+            global: if root.join(".git").exists() {
+                ignore::gitignore::Gitignore::global().0
+            } else {
+                ignore::gitignore::Gitignore::empty()
+            },
         }
     }
 
@@ -204,6 +211,13 @@ impl Classifier {
     /// `.ignore` rule on its way down (git's only inside a repository).
     fn ignored(&self, rel: &str) -> bool {
         if rel.split('/').any(|c| c.starts_with('.')) {
+            return true;
+        }
+        if self
+            .global
+            .matched_path_or_any_parents(self.root.join(rel), false)
+            .is_ignore()
+        {
             return true;
         }
         let mut dir = self.root.clone();
@@ -470,7 +484,7 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
     // Watch before the first evaluation, so nothing written meanwhile is missed.
     let (tx, rx) = mpsc::channel::<Msg>();
     let stop = tx.clone();
-    let mut watcher = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
+    let handler = move |ev: notify::Result<notify::Event>| {
         // Reads (opens and closes without writing) change nothing; evaluations read files, so
         // passing them on would only wake the loop and swell the next batch.
         if let Ok(e) = &ev
@@ -479,7 +493,13 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
             return;
         }
         let _ = tx.send(Msg::Fs(Instant::now(), ev));
-    })
+    };
+    // Links are not followed, as the scan's walk does not follow them: a link to `/usr`
+    // inside the repository must not add thousands of watches outside it.
+    let mut watcher = notify::RecommendedWatcher::new(
+        handler,
+        notify::Config::default().with_follow_symlinks(false),
+    )
     .map_err(|e| format!("cannot watch files: {e}"))?;
     // Ctrl-C or SIGTERM: save the state, then stop.
     ctrlc::set_handler(move || {
@@ -664,6 +684,24 @@ mod tests {
         let mut a = Affects::default();
         c.classify(&c.root.join(rel), &Default::default(), &|_| false, &mut a);
         a
+    }
+
+    #[test]
+    fn global_git_excludes_are_honoured_as_the_walk_does() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().canonicalize().unwrap();
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        std::fs::create_dir_all(root.join("generated")).unwrap();
+        std::fs::write(root.join("generated/x.py"), "x = 1\n").unwrap();
+        std::fs::write(root.join("kept.py"), "x = 1\n").unwrap();
+        let mut c = classifier(&root);
+        let mut b = ignore::gitignore::GitignoreBuilder::new(&root);
+        b.add_line(None, "generated/").unwrap();
+        c.global = b.build().unwrap();
+        assert!(c.ignored("generated/x.py"));
+        assert!(!c.ignored("kept.py"));
+        assert!(affects(&c, "generated/x.py").sources.is_empty());
+        assert_eq!(affects(&c, "kept.py").sources.len(), 1);
     }
 
     #[test]
