@@ -2104,7 +2104,36 @@ impl<'a, 'p> Analyzer<'a, 'p> {
                 }
                 continue;
             };
-            let _ = args.get(i);
+            // Python's builtins take the function and the iterable as arguments:
+            // `map(f, xs)`, `filter(f, xs)`, `sorted(xs, key=f)`, `min`/`max(xs, key=f)`.
+            if self.lang == Lang::Python && recv.is_none() {
+                let positional = |j: usize| {
+                    c.args
+                        .iter()
+                        .zip(args)
+                        .filter(|(a, _)| a.name.is_none())
+                        .nth(j)
+                        .map(|(_, v)| v)
+                };
+                let iterable = match (method, a.name.as_deref()) {
+                    (Some("map" | "filter"), None) if i == 0 => {
+                        // One parameter per iterable given.
+                        let els: Vec<Val> = (1..c.args.len())
+                            .filter_map(positional)
+                            .map(|v| element_of(v, false))
+                            .collect();
+                        Some(els)
+                    }
+                    (Some("sorted" | "min" | "max"), Some("key")) => {
+                        positional(0).map(|v| vec![element_of(v, false)])
+                    }
+                    _ => None,
+                };
+                if let Some(params) = iterable {
+                    self.callback(*fid, env, Some(params));
+                    continue;
+                }
+            }
             let params = if elems || then {
                 recv.map(|r| {
                     let el = if then {
