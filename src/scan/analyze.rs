@@ -201,8 +201,9 @@ struct Fx {
     call_ids: HashMap<*const Call, u32>,
     sinks: Vec<SinkRec>,
     sink_ids: HashMap<(u32, u32, Kind), usize>,
-    /// Function literals analysed as callbacks already (in the reporting pass).
-    callbacks: HashSet<FnId>,
+    /// Function literals analysed as callbacks already (in the reporting pass), and what
+    /// each returned.
+    callbacks: HashMap<FnId, Val>,
     /// Java: the names declared as locals (anything else unqualified is a field).
     locals: HashSet<Rc<str>>,
     /// The class of the method being analysed.
@@ -1609,7 +1610,7 @@ impl<'a, 'p> Analyzer<'a, 'p> {
         if let Some(r) = &rpath
             && let Some(v) = self.req_source(r, line, col)
         {
-            self.callbacks_of(c, &args, recv.as_ref(), method, env);
+            let _ = self.callbacks_of(c, &args, recv.as_ref(), method, env);
             return v;
         }
         if let Some(v) = [
@@ -1622,7 +1623,7 @@ impl<'a, 'p> Analyzer<'a, 'p> {
         .flatten()
         .find_map(|p| self.call_source(p, recv.as_ref(), line, col))
         {
-            self.callbacks_of(c, &args, recv.as_ref(), method, env);
+            let _ = self.callbacks_of(c, &args, recv.as_ref(), method, env);
             return v;
         }
         let named = |list: &[String]| list.iter().any(|pat| paths.iter().any(|p| matches(pat, p)));
@@ -1630,7 +1631,10 @@ impl<'a, 'p> Analyzer<'a, 'p> {
             env.dead = true;
             return Val::default();
         }
-        self.callbacks_of(c, &args, recv.as_ref(), method, env);
+        let by_callbacks = self.callbacks_of(c, &args, recv.as_ref(), method, env);
+        if let Some(v) = by_callbacks {
+            return v;
+        }
         // Flags a call sets on its receiver (`mapper.enableDefaultTyping()`).
         let mut result_flags = 0u8;
         for fs in &self.pack.flags {
@@ -2025,20 +2029,21 @@ impl<'a, 'p> Analyzer<'a, 'p> {
         let out = self.run(fid, e);
         self.inlining.pop();
         self.depth -= 1;
-        self.fx.callbacks.insert(fid);
+        self.fx.callbacks.insert(fid, out.ret.clone());
         out.ret
     }
 
     /// A function literal passed to a call or defined here: analysed once (when reporting)
-    /// with what it captures, its parameters as the call gives them.
-    fn callback(&mut self, fid: FnId, env: &Env<'a>, params: Option<Vec<Val>>) {
-        if !self.report
-            || self.depth >= MAX_INLINE
-            || self.fuel == 0
-            || !self.fx.callbacks.insert(fid)
-        {
-            return;
+    /// with what it captures, its parameters as the call gives them. What it returns (when
+    /// it was analysed, now or before in this pass).
+    fn callback(&mut self, fid: FnId, env: &Env<'a>, params: Option<Vec<Val>>) -> Option<Val> {
+        if !self.report || self.depth >= MAX_INLINE || self.fuel == 0 {
+            return None;
         }
+        if let Some(ret) = self.fx.callbacks.get(&fid) {
+            return Some(ret.clone());
+        }
+        self.fx.callbacks.insert(fid, Val::default());
         let mut e = self.entry_env(fid, Some(env), params);
         // Untrusted parameters by the handler rules (a nested route handler).
         let f = &self.m.functions[fid];
@@ -2051,8 +2056,10 @@ impl<'a, 'p> Analyzer<'a, 'p> {
             }
         }
         self.depth += 1;
-        let _ = self.run(fid, e);
+        let ret = self.run(fid, e).ret;
         self.depth -= 1;
+        self.fx.callbacks.insert(fid, ret.clone());
+        Some(ret)
     }
 
     /// The callbacks among a call's arguments, with what their parameters receive:
@@ -2064,10 +2071,11 @@ impl<'a, 'p> Analyzer<'a, 'p> {
         recv: Option<&Val>,
         method: Option<&str>,
         env: &Env<'a>,
-    ) {
+    ) -> Option<Val> {
         if !self.report {
-            return;
+            return None;
         }
+        let mut result = None;
         let elems = matches!(
             method,
             Some(
@@ -2098,7 +2106,7 @@ impl<'a, 'p> Analyzer<'a, 'p> {
                         if let Expr::Lambda(fid, _) = v
                             && k == "handler"
                         {
-                            self.callback(*fid, env, None);
+                            let _ = self.callback(*fid, env, None);
                         }
                     }
                 }
@@ -2130,7 +2138,10 @@ impl<'a, 'p> Analyzer<'a, 'p> {
                     _ => None,
                 };
                 if let Some(params) = iterable {
-                    self.callback(*fid, env, Some(params));
+                    let ret = self.callback(*fid, env, Some(params));
+                    if method == Some("map") {
+                        result = ret.map(|r| mapped(vec![r]));
+                    }
                     continue;
                 }
             }
@@ -2150,8 +2161,18 @@ impl<'a, 'p> Analyzer<'a, 'p> {
             } else {
                 None
             };
-            self.callback(*fid, env, params);
+            let ret = self.callback(*fid, env, params);
+            // What the call gives: what the callback made of each element, or of the
+            // resolved value (`xs.map(f)`, `p.then(f)`).
+            if i == 0 {
+                result = match (method, ret) {
+                    (Some("map" | "flatMap"), Some(r)) if recv.is_some() => Some(mapped(vec![r])),
+                    (Some("then" | "thenApply"), Some(r)) if recv.is_some() => Some(r),
+                    _ => result,
+                };
+            }
         }
+        result
     }
 
     /// A source function or typed source (`os.getenv`, `input`, `ZipEntry.getName`).
@@ -3219,6 +3240,13 @@ fn section_key(section: &Val, key: &Val) -> Option<Key> {
 }
 
 /// An element (or key) of an iterable value.
+/// A list of unknown length whose elements are `items` joined (`xs.map(f)`).
+fn mapped(items: Vec<Val>) -> Val {
+    let mut v = Val::list(items);
+    v.shape_mut().len = None;
+    v
+}
+
 fn element_of(v: &Val, keys: bool) -> Val {
     if keys {
         // Keys the program wrote are constants; keys of input are input.

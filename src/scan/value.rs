@@ -363,7 +363,7 @@ impl Val {
         Val::from_facts(self.facts.iter().map(|f| f.at(k)).collect())
     }
 
-    fn shape_mut(&mut self) -> &mut Shape {
+    pub(crate) fn shape_mut(&mut self) -> &mut Shape {
         Rc::make_mut(self.shape.get_or_insert_with(|| Rc::new(Shape::default())))
     }
 
