@@ -2256,6 +2256,17 @@ impl<'a, 'p> Analyzer<'a, 'p> {
                 | "Stream.of" => {
                     return Some(Val::list(args.to_vec()));
                 }
+                "Object.entries" => return Some(pairs_of(args.first()?)),
+                "Object.values" => {
+                    let mut v = Val::default();
+                    v.set(None, element_of(args.first()?, false));
+                    return Some(v);
+                }
+                "Object.keys" => {
+                    let mut v = Val::default();
+                    v.set(None, keys_of(args.first()?));
+                    return Some(v);
+                }
                 "list" | "tuple" | "set" | "sorted" | "reversed" | "Array.from" | "frozenset" => {
                     return Some(match args.first() {
                         Some(a)
@@ -2631,14 +2642,14 @@ impl<'a, 'p> Analyzer<'a, 'p> {
                 | "toList" | "collect",
                 _,
             ) => {
-                let mut v = Val::default();
                 if m == "copy" || m == "clone" {
                     return Some(r.clone());
                 }
-                v.set(None, element_of(r, false));
                 if matches!(m, "items" | "entrySet" | "entries") {
-                    v.set(None, Val::from_facts(r.facts.clone()));
+                    return Some(pairs_of(r));
                 }
+                let mut v = Val::default();
+                v.set(None, element_of(r, false));
                 Some(v)
             }
             (
@@ -3240,6 +3251,21 @@ fn section_key(section: &Val, key: &Val) -> Option<Key> {
 }
 
 /// An element (or key) of an iterable value.
+/// The keys of a container: those the program wrote are its own constants, those of input
+/// are input.
+fn keys_of(r: &Val) -> Val {
+    let mut facts = r.facts.clone();
+    if let Some(s) = &r.shape {
+        add_facts(&mut facts, s.rest.iter().cloned());
+    }
+    Val::from_facts(facts)
+}
+
+/// `[key, value]` pairs of a container (`Object.entries(o)`, `d.items()`, `m.entrySet()`).
+fn pairs_of(r: &Val) -> Val {
+    mapped(vec![Val::list(vec![keys_of(r), element_of(r, false)])])
+}
+
 /// A list of unknown length whose elements are `items` joined (`xs.map(f)`).
 fn mapped(items: Vec<Val>) -> Val {
     let mut v = Val::list(items);
