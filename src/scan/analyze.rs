@@ -168,6 +168,8 @@ enum Proof {
     /// Contained in a base directory: safe as a path if the value is canonical (`canonical`:
     /// the tested expression was canonicalized).
     Contained { canonical: bool },
+    /// Safe for these kinds only (a name without `/` or `.` is a safe path, nothing more).
+    Kinds(u8),
 }
 
 type Proofs = (Vec<(Place, Proof)>, Vec<(Place, Proof)>);
@@ -2969,6 +2971,15 @@ impl<'a, 'p> Analyzer<'a, 'p> {
             if v.anchored && !anchored(v.pattern_arg, receiver, &positional) {
                 continue;
             }
+            if let Some(j) = v.refuses {
+                let chars = positional.get(j).and_then(|e| e.text()).unwrap_or_default();
+                if !(chars.contains('/') && chars.contains('.')) {
+                    continue;
+                }
+                // True: it holds a forbidden character; false: none, so no separator or `..`.
+                let subjects = self.subjects(subject, env, Proof::Kinds(Kind::Path.bit()));
+                return (Vec::new(), subjects);
+            }
             // `rel.startsWith("..")` / `HasPrefix(rel, "..")`: true means *escaping*.
             let escaping = v.containment
                 && positional
@@ -3092,6 +3103,7 @@ impl<'a, 'p> Analyzer<'a, 'p> {
             let f = |v: &mut Val| {
                 v.map_facts(&mut |x| match proof {
                     Proof::Full => x.cleared = 0xff,
+                    Proof::Kinds(k) => x.cleared |= k,
                     Proof::Contained { canonical } => {
                         if canonical || x.canon == Canon::Set {
                             x.cleared |= Kind::Path.bit();

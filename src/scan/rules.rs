@@ -291,6 +291,10 @@ pub struct Validator {
     #[serde(default)]
     pub anchored: bool,
     pub pattern_arg: Option<usize>,
+    /// A test for forbidden characters (`strings.ContainsAny(v, "/.")`): the argument at
+    /// this index lists them, a true result means `v` holds one, and a false one proves it
+    /// holds none — a path when `/` and `.` are among them (no separator, no `..`).
+    pub refuses: Option<usize>,
 }
 
 /// A call that sets a state flag on its receiver (or, with `result`, on its result) that
