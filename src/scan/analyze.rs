@@ -1353,6 +1353,15 @@ impl<'a, 'p> Analyzer<'a, 'p> {
         if let Some(v) = env.vars.get(n) {
             return (**v).clone();
         }
+        // A `static final` constant of the class: its value, whatever `this` holds.
+        if let Some(c) = self.fx.class
+            && let Some((ci, f)) = self.field_of(c, n)
+            && f.is_static
+            && f.is_final
+            && let Some(v) = self.class_consts.get(&(ci, n.to_string()))
+        {
+            return v.clone();
+        }
         if let VarKey::Field(recv, f) = self.var_key(n, env) {
             let this = env
                 .vars

@@ -287,7 +287,9 @@ pub struct Field {
     pub name: String,
     pub ty: Option<String>,
     pub is_static: bool,
-    /// A constant initializer (`static final String DIR = "/srv"`).
+    /// Declared `final` (Java; an interface's fields are): its initializer is its value.
+    pub is_final: bool,
+    /// The initializer, if any (`static final String DIR = "/srv"`).
     pub value: Option<Expr>,
 }
 

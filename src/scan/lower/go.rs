@@ -151,6 +151,7 @@ impl<'s> Lower<'s> {
                                 name: self.t(nm).to_string(),
                                 ty: fty.clone(),
                                 is_static: false,
+                                is_final: false,
                                 value: None,
                             });
                         }

@@ -193,7 +193,13 @@ impl<'s> Lower<'s> {
         match m.kind() {
             "field_declaration" | "constant_declaration" => {
                 let (_, is_static, _) = self.modifiers(m);
-                let is_static = is_static || self.m.classes[class].is_interface;
+                let interface = self.m.classes[class].is_interface;
+                let is_static = is_static || interface;
+                let is_final = interface
+                    || named(m)
+                        .into_iter()
+                        .filter(|c| c.kind() == "modifiers")
+                        .any(|ms| super::all(ms).iter().any(|c| self.t(*c) == "final"));
                 let ty = m
                     .child_by_field_name("type")
                     .map(|t| simple_type(self.t(t)));
@@ -207,6 +213,7 @@ impl<'s> Lower<'s> {
                         name,
                         ty: ty.clone(),
                         is_static,
+                        is_final,
                         value,
                     });
                 }

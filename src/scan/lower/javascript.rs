@@ -760,6 +760,7 @@ impl<'s> Lower<'s> {
                             name,
                             ty,
                             is_static,
+                            is_final: false,
                             value,
                         });
                     }

@@ -449,6 +449,7 @@ impl<'s> Lower<'s> {
                         name,
                         ty: ty.clone(),
                         is_static: true,
+                        is_final: false,
                         value: Some(value),
                     });
                 }
