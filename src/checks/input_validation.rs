@@ -27,6 +27,11 @@ static CODES: &[CodeDoc] = &[
         summary: "untrusted input reaches an unsafe deserializer",
         explanation: "pickle.loads, marshal, yaml.load without a safe loader, node-serialize's unserialize, ObjectInputStream.readObject: deserializing attacker data can run code.\n\nFix: use a data-only format (JSON) or a safe loader (yaml.safe_load, Loader=yaml.SafeLoader).",
     },
+    CodeDoc {
+        code: "nosql-injection",
+        summary: "untrusted input reaches a NoSQL operator that runs code",
+        explanation: "User input reaches MongoDB's `$where` (or `$function`, `$accumulator`), whose string is JavaScript the database runs, through find, findOne, update*, delete*, countDocuments, where or aggregate.\n\nExample: `collection.find({ $where: `this.owner == '${req.query.name}'` })`.\n\nFix: use plain query operators on fields (`{ owner: name }`), never `$where` with input.",
+    },
 ];
 
 impl Check for InputValidation {
@@ -43,7 +48,7 @@ impl Check for InputValidation {
     }
 
     fn explanation(&self) -> &'static str {
-        "The same taint engine as `path-traversal` (see `qgate explain path-traversal`), with the command, SQL, code-evaluation and deserialization sinks. Parameterized queries, argv-list process APIs, numeric conversion, allowlists and anchored regex validation stop the flow; each sink kind has its own sanitizers (shlex.quote helps a shell command, not an SQL query)."
+        "The same taint engine as `path-traversal` (see `qgate explain path-traversal`), with the command, SQL, NoSQL (`$where`), code-evaluation and deserialization sinks. Parameterized queries, argv-list process APIs, numeric conversion, allowlists and anchored regex validation stop the flow; each sink kind has its own sanitizers (shlex.quote helps a shell command, not an SQL query)."
     }
 
     fn codes(&self) -> &'static [CodeDoc] {
@@ -62,7 +67,13 @@ impl Check for InputValidation {
         super::scanned::report(
             cx,
             sink,
-            &[Kind::Command, Kind::Sql, Kind::Code, Kind::Deserialization],
+            &[
+                Kind::Command,
+                Kind::Sql,
+                Kind::Code,
+                Kind::Deserialization,
+                Kind::Nosql,
+            ],
         );
         Ok(())
     }

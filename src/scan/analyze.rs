@@ -2767,6 +2767,7 @@ impl<'a, 'p> Analyzer<'a, 'p> {
                         continue;
                     }
                     let value = match &sink.object_key {
+                        Some(_) if sink.shaped && v.shape.is_none() => continue,
                         Some(k) => v.get(Some(&Key::f(k.as_str()))),
                         None => (*v).clone(),
                     };

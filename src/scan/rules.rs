@@ -257,6 +257,10 @@ pub struct Sink {
     /// The argument is an object; the value at this key is what must not be tainted
     /// (`{$where: …}`).
     pub object_key: Option<String>,
+    /// With `object_key`: only a mapping the program built counts, not any value (Python's
+    /// `str.find` shares its name with pymongo's `find`).
+    #[serde(default)]
+    pub shaped: bool,
     /// Only when the receiver was configured so (a flag set by `flags`).
     pub when_flag: Option<String>,
     /// The query text must look like SQL (a constant part starts with a statement word):
