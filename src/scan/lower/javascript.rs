@@ -791,6 +791,9 @@ impl<'s> Lower<'s> {
         };
         let is_static = is_method && all(n).iter().any(|c| self.t(*c) == "static");
         let mut params = Vec::new();
+        // TypeScript parameter properties (`constructor(private readonly out: string)`):
+        // each is also `this.out = out` at the start of the body.
+        let mut properties: Vec<(String, crate::scan::ir::Loc)> = Vec::new();
         if let Some(p) = n.child_by_field_name("parameter") {
             params.push(Param {
                 name: self.t(p).to_string(),
@@ -817,6 +820,13 @@ impl<'s> Lower<'s> {
                 } else {
                     self.t(pat).to_string()
                 };
+                if kind == FnKind::Constructor
+                    && all(p)
+                        .iter()
+                        .any(|c| c.kind() == "accessibility_modifier" || self.t(*c) == "readonly")
+                {
+                    properties.push((name.clone(), loc(p)));
+                }
                 params.push(Param {
                     name,
                     ty,
@@ -842,14 +852,23 @@ impl<'s> Lower<'s> {
         });
         let saved_cur = std::mem::replace(&mut self.cur, id);
         let saved_class = if in_class { None } else { self.class.take() };
-        let body = match n.child_by_field_name("body") {
+        let mut body: Vec<Stmt> = properties
+            .into_iter()
+            .map(|(name, l)| Stmt::Assign {
+                target: Expr::Attr(Box::new(Expr::Name("this".into(), l)), name.clone(), l),
+                value: Expr::Name(name, l),
+                op: AssignOp::Set,
+                loc: l,
+            })
+            .collect();
+        body.extend(match n.child_by_field_name("body") {
             Some(b) if b.kind() == "statement_block" => self.items(b, d),
             Some(e) => {
                 let l = loc(e);
                 vec![Stmt::Return(Some(self.expr(e, d)), l)]
             }
             None => Vec::new(),
-        };
+        });
         if !in_class {
             self.class = saved_class;
         }
