@@ -202,7 +202,26 @@ impl<'a> Builder<'a> {
                     self.new_block(),
                     self.new_block(),
                 );
-                self.goto(if *do_while { body_b } else { head });
+                // The first test is a block of its own, reached from the entry only: a loop
+                // that always runs once (`i = 0; while i < 3`) does not exit with the state
+                // it started with. The head then tests the states the body left.
+                let first = match cond {
+                    Some(c) if !*do_while => {
+                        let b = self.new_block();
+                        self.goto(b);
+                        self.cur = b;
+                        self.terminate(Term::Branch {
+                            cond: c,
+                            t: body_b,
+                            f: exit,
+                        });
+                        true
+                    }
+                    _ => false,
+                };
+                if !first {
+                    self.goto(if *do_while { body_b } else { head });
+                }
                 self.cur = head;
                 match cond {
                     Some(c) => self.terminate(Term::Branch {
