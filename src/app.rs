@@ -219,12 +219,18 @@ fn emit_as(
     for (fmt, path) in extra {
         let mut buf = Vec::new();
         report::emit(*fmt, report, TextStyle::default(), &mut buf).map_err(|e| e.to_string())?;
-        let target = cwd.join(path);
-        if let Some(dir) = target.parent() {
+        let target = if path.as_os_str() == "-" {
+            path.clone()
+        } else {
+            cwd.join(path)
+        };
+        if let Some(dir) = target.parent()
+            && !dir.as_os_str().is_empty()
+        {
             std::fs::create_dir_all(dir)
                 .map_err(|e| format!("{}: cannot create its directory: {e}", path.display()))?;
         }
-        fsutil::atomic_write(&target, &buf)
+        fsutil::write_output(&target, &buf)
             .map_err(|e| format!("{}: cannot write report: {e}", path.display()))?;
     }
     // In GitHub Actions, the github format also writes the step summary.
@@ -614,7 +620,7 @@ fn init(output: &Path, force: bool) -> Result<i32, String> {
             output.display()
         ));
     }
-    fsutil::atomic_write(&path, config::TEMPLATE.as_bytes())
+    fsutil::write_output(&path, config::TEMPLATE.as_bytes())
         .map_err(|e| format!("{}: {e}", output.display()))?;
     eprintln!("qgate: wrote {}", output.display());
     Ok(0)
@@ -675,7 +681,7 @@ fn perf_record(
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
-    fsutil::atomic_write(&path, &file.to_json())
+    fsutil::write_output(&path, &file.to_json())
         .map_err(|e| format!("{shown}: cannot write: {e}"))?;
     let at = commit.map_or_else(
         || "no git commit".to_string(),
@@ -716,7 +722,7 @@ fn baseline_write(config_file: Option<&Path>, output: Option<&Path>) -> Result<i
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
-    fsutil::atomic_write(&path, &baseline.to_json())
+    fsutil::write_output(&path, &baseline.to_json())
         .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
     eprintln!(
         "qgate: wrote {} finding(s) to {}",

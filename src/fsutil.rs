@@ -93,6 +93,36 @@ pub fn read_regular(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Writes an output the user named (`--report`, `--dashboard`, `init`, a baseline): `-` is
+/// standard output; a device, FIFO or socket is written through, never replaced; a link is
+/// followed and its target replaced atomically in the target's own directory. Only a
+/// regular file (or nothing) at the end is replaced by rename, as [`atomic_write`] does.
+pub fn write_output(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    if path.as_os_str() == "-" {
+        let mut out = std::io::stdout().lock();
+        out.write_all(contents)?;
+        return out.flush();
+    }
+    // Follow links to what they name (a dangling link: the file it would name).
+    let target = match std::fs::canonicalize(path) {
+        Ok(t) => t,
+        Err(_) => match std::fs::read_link(path) {
+            Ok(t) if t.is_absolute() => t,
+            Ok(t) => path.parent().unwrap_or(Path::new(".")).join(t),
+            Err(_) => path.to_path_buf(),
+        },
+    };
+    match std::fs::metadata(&target) {
+        Ok(m) if !m.is_file() && !m.is_dir() => {
+            // /dev/null, /dev/stdout's terminal, a FIFO: write into it.
+            let mut f = std::fs::OpenOptions::new().write(true).open(&target)?;
+            f.write_all(contents)?;
+            f.flush()
+        }
+        _ => atomic_write(&target, contents),
+    }
+}
+
 /// Writes `contents` to `path` atomically: a temporary file in the same directory, flushed
 /// and synced, then renamed over the target. Keeps the target's permissions when it exists.
 pub fn atomic_write(path: &Path, contents: &[u8]) -> std::io::Result<()> {

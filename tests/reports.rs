@@ -359,3 +359,61 @@ fn html_report_snapshot() {
     // One row per element, so a change reads as a small diff.
     insta::assert_snapshot!("html-backlog", html.replace("><", ">\n<"));
 }
+
+#[cfg(unix)]
+#[test]
+fn report_outputs_write_through_links_fifos_and_stdout() {
+    use std::io::Read;
+    use std::os::unix::fs::FileTypeExt;
+    let repo = Repo::new();
+    repo.write("src/a.py", "print('ok')\n");
+    // A link: its target is replaced, the link stays.
+    std::fs::create_dir_all(repo.path("out")).unwrap();
+    std::os::unix::fs::symlink("out/real.json", repo.path("link.json")).unwrap();
+    // A FIFO with a reader: it receives the report and stays a FIFO.
+    let fifo = repo.path("pipe.json");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { mkfifo(c.as_ptr(), 0o644) }, 0);
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            std::fs::File::open(fifo)
+                .unwrap()
+                .read_to_string(&mut s)
+                .unwrap();
+            s
+        })
+    };
+    let r = repo.qgate(&[
+        "check",
+        "--report",
+        "json=link.json",
+        "--report",
+        "json=pipe.json",
+        "--report",
+        "sarif=-",
+    ]);
+    assert_eq!(r.code(), 0, "{}", r.explain());
+    let meta = std::fs::symlink_metadata(repo.path("link.json")).unwrap();
+    assert!(meta.file_type().is_symlink(), "the link was replaced");
+    assert!(repo.read("out/real.json").contains("\"schema_version\""));
+    let through = reader.join().unwrap();
+    assert!(through.contains("\"schema_version\""), "{through}");
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    assert!(
+        r.stdout().contains("\"$schema\""),
+        "SARIF on stdout: {}",
+        r.stdout()
+    );
+}
+
+#[cfg(unix)]
+unsafe extern "C" {
+    fn mkfifo(path: *const std::ffi::c_char, mode: u32) -> i32;
+}

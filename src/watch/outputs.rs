@@ -253,7 +253,7 @@ impl Outputs {
             let written = path
                 .parent()
                 .map_or(Ok(()), std::fs::create_dir_all)
-                .and_then(|()| crate::fsutil::atomic_write(path, html.as_bytes()));
+                .and_then(|()| crate::fsutil::write_output(path, html.as_bytes()));
             if let Err(e) = written {
                 eprintln!("qgate: watch: {}: {e}", path.display());
             }
