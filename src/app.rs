@@ -679,7 +679,7 @@ fn perf_record(
         keep,
     );
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        fsutil::create_dirs(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     fsutil::write_output(&path, &file.to_json())
         .map_err(|e| format!("{shown}: cannot write: {e}"))?;
@@ -720,7 +720,7 @@ fn baseline_write(config_file: Option<&Path>, output: Option<&Path>) -> Result<i
         None => ws.root.join(crate::baseline::DEFAULT_PATH),
     };
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        fsutil::create_dirs(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     fsutil::write_output(&path, &baseline.to_json())
         .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;

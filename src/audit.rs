@@ -97,14 +97,24 @@ pub fn append(log: &Path, kind: &str, body: Value) -> Result<u64, String> {
 pub fn append_many(log: &Path, entries: &[(&str, Value)]) -> Result<u64, String> {
     let shown = log.display();
     if let Some(dir) = log.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{shown}: {e}"))?;
+        crate::fsutil::create_dirs(dir).map_err(|e| format!("{shown}: {e}"))?;
     }
-    let mut f = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .open(log)
-        .map_err(|e| format!("{shown}: cannot open the audit log: {e}"))?;
+    let mut opts = OpenOptions::new();
+    opts.read(true).append(true).create(true);
+    // qgate's own state: a link there (a committed `.qgate/audit.jsonl → ~/.gitconfig`) is
+    // never followed.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+    }
+    let mut f = opts.open(log).map_err(|e| {
+        if std::fs::symlink_metadata(log).is_ok_and(|m| m.file_type().is_symlink()) {
+            format!("{shown}: the audit log is a symbolic link; qgate never follows links for its own state (remove the link)")
+        } else {
+            format!("{shown}: cannot open the audit log: {e}")
+        }
+    })?;
     f.lock()
         .map_err(|e| format!("{shown}: cannot lock the audit log: {e}"))?;
     let (last, partial) = tail_state(&mut f).map_err(|e| format!("{shown}: {e}"))?;

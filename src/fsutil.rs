@@ -93,6 +93,32 @@ pub fn read_regular(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// `create_dir_all`, and a `.qgate` directory it creates gets a `.gitignore` holding `*`
+/// (as ruff does for its cache), so qgate's caches and state never show up as untracked.
+/// A `.qgate` that exists already is left as it is (it may hold a committed baseline).
+pub fn create_dirs(dir: &Path) -> std::io::Result<()> {
+    let state = dir
+        .ancestors()
+        .find(|a| a.file_name().is_some_and(|n| n == ".qgate"))
+        .map(Path::to_path_buf);
+    let fresh = state.as_ref().is_some_and(|s| !s.exists());
+    std::fs::create_dir_all(dir)?;
+    if fresh && let Some(s) = state {
+        let ignore = s.join(".gitignore");
+        // `create_new`: never through a link or over a file someone put there meanwhile.
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&ignore)
+        {
+            f.write_all(
+                b"# Written by qgate: its caches and state are not part of the repository.\n*\n",
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes an output the user named (`--report`, `--dashboard`, `init`, a baseline): `-` is
 /// standard output; a device, FIFO or socket is written through, never replaced; a link is
 /// followed and its target replaced atomically in the target's own directory. Only a

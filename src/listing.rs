@@ -34,7 +34,7 @@ const STAMP: &str = "walk.stamp";
 /// system records time. Each process writes its own file and renames it into place, so a
 /// concurrent run cannot lend it a later time.
 fn stamp(cache_dir: &Path) -> Option<i64> {
-    std::fs::create_dir_all(cache_dir).ok()?;
+    crate::fsutil::create_dirs(cache_dir).ok()?;
     let own = cache_dir.join(format!("{STAMP}.{}", std::process::id()));
     std::fs::write(&own, b"walk\n").ok()?;
     let t = key_of(&own).map(|k| k.mtime_ns());

@@ -159,7 +159,7 @@ pub fn read_history(path: &std::path::Path) -> Vec<HistoryPoint> {
 pub fn append_history(path: &std::path::Path, p: &HistoryPoint) -> std::io::Result<()> {
     use std::io::Write;
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        crate::fsutil::create_dirs(dir)?;
     }
     let line = serde_json::to_string(p).map_err(std::io::Error::other)?;
     let mut f = std::fs::OpenOptions::new()

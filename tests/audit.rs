@@ -135,3 +135,22 @@ fn the_log_can_be_turned_off_or_moved() {
     assert_eq!(run.code(), 2);
     assert!(run.stderr().contains("audit.path"), "{}", run.stderr());
 }
+
+#[cfg(unix)]
+#[test]
+fn a_linked_audit_log_is_never_followed() {
+    let fmt = Fmt::KanbanMd;
+    let repo = common::build(fmt, &[task(1, "One", "todo")], &[], "");
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("gitconfig");
+    std::fs::write(&victim, "[user]\n\tname = me\n").unwrap();
+    std::fs::create_dir_all(repo.path(".qgate")).unwrap();
+    std::os::unix::fs::symlink(&victim, repo.path(".qgate/audit.jsonl")).unwrap();
+    let r = repo.qgate(&["transition", &fmt.id(1), "--to", "in_progress", "--apply"]);
+    assert_eq!(r.code(), 2, "{}", r.explain());
+    assert!(r.stderr().contains("symbolic link"), "{}", r.stderr());
+    assert_eq!(
+        std::fs::read_to_string(&victim).unwrap(),
+        "[user]\n\tname = me\n"
+    );
+}

@@ -333,3 +333,28 @@ fn explain_teaches_the_compliance_score() {
         );
     }
 }
+
+#[test]
+fn a_new_state_directory_ignores_itself() {
+    let repo = Repo::new();
+    repo.write("src/a.py", "print('ok')\n");
+    repo.commit("code");
+    assert_eq!(repo.qgate(&["check"]).code(), 0);
+    assert!(repo.read(".qgate/.gitignore").lines().any(|l| l == "*"));
+    let status = std::process::Command::new("git")
+        .args(["status", "--porcelain", "--untracked-files=all"])
+        .current_dir(repo.root())
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&status.stdout);
+    assert!(!out.contains(".qgate"), "untracked state: {out}");
+
+    // A `.qgate` the project keeps (a committed baseline) gets no ignore file.
+    let kept = Repo::new();
+    kept.write(
+        ".qgate/baseline.json",
+        "{\"version\": 1, \"entries\": []}\n",
+    );
+    let _ = kept.qgate(&["check"]);
+    assert!(!kept.path(".qgate/.gitignore").exists());
+}

@@ -240,7 +240,7 @@ impl Cache {
         let Some(dir) = self.path.parent() else {
             return;
         };
-        if std::fs::create_dir_all(dir).is_err() {
+        if crate::fsutil::create_dirs(dir).is_err() {
             return;
         }
         let ignore = dir.join(".gitignore");

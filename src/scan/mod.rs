@@ -970,7 +970,7 @@ fn save(path: &Path, scan: &Scan, rules: &Rules, now: i64) {
     };
     if let Ok(bytes) = postcard::to_stdvec(&file)
         && let Some(dir) = path.parent()
-        && std::fs::create_dir_all(dir).is_ok()
+        && crate::fsutil::create_dirs(dir).is_ok()
     {
         let ignore = dir.join(".gitignore");
         if !ignore.exists() {

@@ -252,7 +252,7 @@ impl Outputs {
             let html = crate::report::html::render(&report, &sc, &page);
             let written = path
                 .parent()
-                .map_or(Ok(()), std::fs::create_dir_all)
+                .map_or(Ok(()), crate::fsutil::create_dirs)
                 .and_then(|()| crate::fsutil::write_output(path, html.as_bytes()));
             if let Err(e) = written {
                 eprintln!("qgate: watch: {}: {e}", path.display());
@@ -292,7 +292,7 @@ impl Outputs {
         if let Ok(bytes) = serde_json::to_vec(&p) {
             let path = self.root.join(STATE_FILE);
             if let Some(dir) = path.parent() {
-                let _ = std::fs::create_dir_all(dir);
+                let _ = crate::fsutil::create_dirs(dir);
             }
             let _ = crate::fsutil::atomic_write(&path, &bytes);
         }
@@ -339,7 +339,7 @@ fn violations(report: &Report) -> BTreeMap<(String, String), Violation> {
 
 fn append(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        crate::fsutil::create_dirs(dir)?;
     }
     let mut f = std::fs::OpenOptions::new()
         .create(true)
