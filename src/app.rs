@@ -449,7 +449,9 @@ fn transition(args: TransitionArgs) -> Result<i32, String> {
     let report = engine::run(&ws, &Mode::Transition(mv.clone()), &opts);
     let task = &board.tasks[index];
     let will_apply = args.apply && report.verdict == Verdict::Pass && !noop;
-    if let Some(log) = crate::audit::path_of(&ws.root, &ws.config) {
+    if let Some(log) = crate::audit::path_of(&ws.root, &ws.config)
+        && (args.apply || ws.config.audit.dry_runs)
+    {
         let from = task.status.as_ref().map(|s| s.raw.clone());
         let entry = crate::audit::transition_entry(
             &ws.root,

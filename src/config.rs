@@ -91,6 +91,7 @@ struct RawConfig {
 struct RawAudit {
     enabled: Option<bool>,
     path: Option<String>,
+    dry_runs: Option<bool>,
 }
 
 /// A declarative check: a regex that must never (`pattern`) or must always (`not_pattern`)
@@ -492,6 +493,9 @@ pub struct AuditConfig {
     pub enabled: bool,
     /// Repository-relative path of the log.
     pub path: String,
+    /// Whether transitions without `--apply` are logged too (default: no; a dry run decides
+    /// nothing, and hooks that only ask would swell the log).
+    pub dry_runs: bool,
 }
 
 impl Default for AuditConfig {
@@ -499,6 +503,7 @@ impl Default for AuditConfig {
         AuditConfig {
             enabled: true,
             path: crate::audit::DEFAULT_PATH.into(),
+            dry_runs: false,
         }
     }
 }
@@ -593,6 +598,9 @@ impl Config {
         let mut cfg = Config::default();
         if let Some(on) = raw.audit.enabled {
             cfg.audit.enabled = on;
+        }
+        if let Some(d) = raw.audit.dry_runs {
+            cfg.audit.dry_runs = d;
         }
         if let Some(p) = raw.audit.path {
             if p.trim().is_empty()

@@ -93,8 +93,14 @@ pub fn read_regular(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// What a new `.qgate/.gitignore` holds: caches and state are ignored; the files a project
+/// commits (the baseline, the perf history, the audit trail) are not.
+const STATE_IGNORE: &str = "# Written by qgate: caches and state are not part of the repository;\n\
+# the baseline, the perf history and the audit trail are meant to be committed.\n\
+*\n!baseline.json\n!perf-history.json\n!audit.jsonl\n!audit.jsonl.head\n";
+
 /// `create_dir_all`, and a `.qgate` directory it creates gets a `.gitignore` holding `*`
-/// (as ruff does for its cache), so qgate's caches and state never show up as untracked.
+/// (as ruff does for its cache; see [`STATE_IGNORE`]), so caches never show up as untracked.
 /// A `.qgate` that exists already is left as it is (it may hold a committed baseline).
 pub fn create_dirs(dir: &Path) -> std::io::Result<()> {
     let state = dir
@@ -111,9 +117,7 @@ pub fn create_dirs(dir: &Path) -> std::io::Result<()> {
             .create_new(true)
             .open(&ignore)
         {
-            f.write_all(
-                b"# Written by qgate: its caches and state are not part of the repository.\n*\n",
-            )?;
+            f.write_all(STATE_IGNORE.as_bytes())?;
         }
     }
     Ok(())

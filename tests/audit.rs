@@ -23,7 +23,7 @@ fn transitions_are_logged_and_the_chain_verifies() {
             task(3, "Three", "todo"),
         ],
         &[("in_progress", 1)],
-        "",
+        "audit:\n  dry_runs: true\n",
     );
     let blocked = repo.transition(&fmt.id(2), "in_progress");
     assert_eq!(blocked.code(), 1, "{}", blocked.explain());
@@ -97,10 +97,24 @@ fn a_move_that_cannot_be_logged_is_not_applied() {
         run.stderr()
     );
     assert_eq!(repo.read(&fmt.task_file(1)), before);
-    // A dry run only warns.
+    // A dry run is not logged (`audit.dry_runs` is off by default): it decides as before.
     let dry = repo.transition(&fmt.id(1), "in_progress");
     assert_eq!(dry.code(), 0, "{}", dry.explain());
-    assert!(dry.stderr().contains("warning"));
+    assert!(!dry.stderr().contains("warning"), "{}", dry.stderr());
+}
+
+#[test]
+fn dry_runs_are_logged_only_when_asked() {
+    let fmt = Fmt::KanbanMd;
+    let repo = common::build(fmt, &[task(1, "One", "todo")], &[], "");
+    assert_eq!(repo.transition(&fmt.id(1), "in_progress").code(), 0);
+    assert!(
+        !repo.path(".qgate/audit.jsonl").exists(),
+        "a dry run was logged"
+    );
+    let applied = repo.qgate(&["transition", &fmt.id(1), "--to", "in_progress", "--apply"]);
+    assert_eq!(applied.code(), 0, "{}", applied.explain());
+    assert_eq!(entries(&repo).len(), 1);
 }
 
 #[test]
@@ -112,7 +126,8 @@ fn the_log_can_be_turned_off_or_moved() {
         &[],
         "audit:\n  path: logs/qgate-audit.jsonl\n",
     );
-    assert_eq!(repo.transition(&fmt.id(1), "in_progress").code(), 0);
+    let moved = repo.qgate(&["transition", &fmt.id(1), "--to", "in_progress", "--apply"]);
+    assert_eq!(moved.code(), 0, "{}", moved.explain());
     assert!(repo.path("logs/qgate-audit.jsonl").is_file());
     assert!(!repo.path(".qgate/audit.jsonl").exists());
 
