@@ -393,6 +393,10 @@ pub fn analyse(
         Lang::JavaScript | Lang::TypeScript => slice::javascript(text, &want),
         _ => None,
     };
+    // A slice that keeps most of the file saves little now and costs a second analysis
+    // later, when another file's call asks for a function it left out: analyse it whole.
+    let code = |t: &str| t.bytes().filter(|b| !b.is_ascii_whitespace()).count();
+    let sliced = sliced.filter(|s| 2 * code(&s.text) < code(text));
     if let Some(s) = sliced
         && let Some((m, false)) = parse(lang, &s.text)
     {
