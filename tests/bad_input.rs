@@ -158,8 +158,7 @@ fn special_files_and_unreadable_input_never_hang_or_crash() {
     {
         // A FIFO opened for reading would block forever: it must never be read.
         for p in ["pipe.py", "backlog/tasks/pipe.md"] {
-            let c = std::ffi::CString::new(repo.path(p).to_str().unwrap()).unwrap();
-            assert_eq!(unsafe { libc_mkfifo(c.as_ptr(), 0o644) }, 0);
+            common::mkfifo(&repo.path(p));
         }
         // A file that vanished between listing and reading: a dangling link.
         std::os::unix::fs::symlink(repo.path("gone.py"), repo.path("vanished.py")).unwrap();
@@ -170,12 +169,6 @@ fn special_files_and_unreadable_input_never_hang_or_crash() {
     assert_eq!(unreadable.len(), 1, "{}", r.stdout());
     assert_eq!(unreadable[0]["path"], "backlog/tasks/latin1.md");
     assert!(unreadable[0]["message"].as_str().unwrap().contains("UTF-8"));
-}
-
-#[cfg(unix)]
-unsafe extern "C" {
-    #[link_name = "mkfifo"]
-    fn libc_mkfifo(path: *const std::ffi::c_char, mode: u32) -> i32;
 }
 
 #[test]
@@ -238,8 +231,7 @@ fn perf_results_that_are_fifos_or_devices_are_refused_at_once() {
         "bench/base.txt",
         "test a ... bench:         100 ns/iter (+/- 1)\n",
     );
-    let c = std::ffi::CString::new(repo.path("bench/fifo.txt").to_str().unwrap()).unwrap();
-    assert_eq!(unsafe { libc_mkfifo(c.as_ptr(), 0o644) }, 0);
+    common::mkfifo(&repo.path("bench/fifo.txt"));
     std::os::unix::fs::symlink("/dev/zero", repo.path("bench/zero.txt")).unwrap();
     for results in ["bench/fifo.txt", "bench/zero.txt"] {
         repo.write(

@@ -372,8 +372,7 @@ fn report_outputs_write_through_links_fifos_and_stdout() {
     std::os::unix::fs::symlink("out/real.json", repo.path("link.json")).unwrap();
     // A FIFO with a reader: it receives the report and stays a FIFO.
     let fifo = repo.path("pipe.json");
-    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-    assert_eq!(unsafe { mkfifo(c.as_ptr(), 0o644) }, 0);
+    common::mkfifo(&fifo);
     let reader = {
         let fifo = fifo.clone();
         std::thread::spawn(move || {
@@ -411,9 +410,4 @@ fn report_outputs_write_through_links_fifos_and_stdout() {
         "SARIF on stdout: {}",
         r.stdout()
     );
-}
-
-#[cfg(unix)]
-unsafe extern "C" {
-    fn mkfifo(path: *const std::ffi::c_char, mode: u32) -> i32;
 }

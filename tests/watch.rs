@@ -560,27 +560,8 @@ fn the_dashboard_is_served_and_kept_as_a_file() {
 fn stalled_clients_and_huge_headers_do_not_block_health() {
     let repo = Repo::new();
     repo.write("src/a.py", SAFE);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qgate"))
-        .current_dir(repo.root())
-        .args(["watch", "--http", "127.0.0.1:0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start");
-    let mut reader = BufReader::new(child.stderr.take().expect("stderr"));
-    let mut line = String::new();
-    reader.read_line(&mut line).expect("line");
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .expect("address")
-        .to_string();
-    let start = Instant::now();
-    while http_get(&addr, "/ready").0 != 200 {
-        assert!(start.elapsed() < Duration::from_secs(30), "never ready");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let w = Watch::start(repo.root(), &[]);
+    let addr = w.addr.clone();
     // Clients that ask and never read, and clients that never finish their request.
     let mut stalled = Vec::new();
     for i in 0..8 {
@@ -608,8 +589,6 @@ fn stalled_clients_and_huge_headers_do_not_block_health() {
     assert!(text.starts_with("HTTP/1.1 431"), "{text}");
     assert_eq!(http_get(&addr, "/health").0, 200);
     drop(stalled);
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 /// The inotify watches process `pid` holds (Linux: `inotify wd:` lines of its fdinfo).

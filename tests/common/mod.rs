@@ -425,3 +425,21 @@ pub const CHROMIUM_FLAGS: [&str; 8] = [
 pub fn chromium() -> Option<&'static str> {
     tool("chromium", &["--version"], "apt-get install -y chromium").then_some("chromium")
 }
+
+/// Makes a FIFO at `path` (Unix).
+#[cfg(unix)]
+#[allow(dead_code)]
+pub fn mkfifo(path: &Path) {
+    unsafe extern "C" {
+        #[link_name = "mkfifo"]
+        fn libc_mkfifo(path: *const std::ffi::c_char, mode: u32) -> i32;
+    }
+    let c = std::ffi::CString::new(path.to_str().expect("UTF-8 path")).expect("no NUL");
+    // SAFETY: a valid NUL-terminated path; mkfifo reads it and returns a status.
+    assert_eq!(
+        unsafe { libc_mkfifo(c.as_ptr(), 0o644) },
+        0,
+        "mkfifo {}",
+        path.display()
+    );
+}
