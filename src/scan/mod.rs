@@ -507,21 +507,26 @@ struct Prefilter {
     /// import spellings that rule a file out.
     qualified: Option<(Words, aho_corasick::AhoCorasick)>,
     /// JavaScript: the request object's name is whatever the handler calls it, so its
-    /// members that are not common words (`.query`, `.body`) count on their own.
+    /// members that are not common words (`.query`, `.body`) count on their own — in a
+    /// file that registers a handler (`app.get('/x', …)`).
     lone: Option<Words>,
+    registered: Option<Words>,
 }
 
 /// The word tests for one file: whether a piece of it mentions untrusted input, a sink.
 pub struct FlowWords<'r> {
     p: Option<&'r Prefilter>,
     sinks: Option<&'r Words>,
+    lone: Option<&'r Words>,
 }
 
 impl FlowWords<'_> {
     pub fn source(&self, chunk: &[u8]) -> bool {
         let Some(p) = self.p else { return true };
         let has = |w: &Option<Words>| w.as_ref().is_some_and(|w| w.occur_in(chunk));
-        has(&p.plain) || has(&p.lone) || (has(&p.members) && has(&p.roots))
+        has(&p.plain)
+            || self.lone.is_some_and(|w| w.occur_in(chunk))
+            || (has(&p.members) && has(&p.roots))
     }
 
     pub fn sink(&self, chunk: &[u8]) -> bool {
@@ -559,8 +564,59 @@ impl Words {
                 && (!w.member || (start > 0 && bytes[start - 1] == b'.'))
                 && (!w.called || called_at(bytes, end))
                 && (!w.decorator || on_decorator_line(bytes, start))
+                && (!w.annotation || annotates(bytes, start))
+                && (!w.def_header || in_def_header(bytes, start))
+                && w.route.is_none_or(|strict| route_at(bytes, end, strict))
         })
     }
+}
+
+/// Whether the call whose `(` ends at `at` may register a route (see [`rules::Word`]).
+fn route_at(bytes: &[u8], at: usize, strict: bool) -> bool {
+    let rest = bytes.get(at..).unwrap_or_default();
+    let rest = &rest[rest
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(rest.len())..];
+    // Python's string prefixes (`f"/x"`, `r'/x'`).
+    let prefix = rest
+        .iter()
+        .take(2)
+        .take_while(|b| matches!(b.to_ascii_lowercase(), b'f' | b'r' | b'b' | b'u'))
+        .count();
+    match rest.get(prefix) {
+        Some(q @ (b'"' | b'\'' | b'`')) => match rest.get(prefix + 1) {
+            Some(b'/' | b'*') => true,
+            Some(b'$') => *q == b'`',
+            Some(c) => !strict && c == q,
+            None => false,
+        },
+        _ => !strict,
+    }
+}
+
+/// Whether the type name at `at` is in an annotation: `:` before it (after its qualifier
+/// `express.` and blanks).
+fn annotates(bytes: &[u8], at: usize) -> bool {
+    bytes[..at]
+        .iter()
+        .rev()
+        .find(|&&b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b' ' | b'\t')))
+        .is_some_and(|&b| b == b':')
+}
+
+/// Whether the `(` at `at` opens a function definition's parameters: `def name` (or
+/// `async def name`) before it on its line.
+fn in_def_header(bytes: &[u8], at: usize) -> bool {
+    let before = &bytes[..at];
+    let name_start = before
+        .iter()
+        .rposition(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))
+        .map_or(0, |i| i + 1);
+    let rest = before[..name_start].trim_ascii_end();
+    rest.strip_suffix(b"def").is_some_and(|r| {
+        name_start > rest.len() && r.last().is_none_or(|b| b.is_ascii_whitespace())
+    })
 }
 
 /// Whether the text at `at` calls what precedes it: blanks (and line continuations), then
@@ -679,6 +735,9 @@ impl Rules {
                         lone: (*name == "javascript")
                             .then(|| Words::new(words.lone))
                             .flatten(),
+                        registered: (*name == "javascript")
+                            .then(|| Words::new(words.registered))
+                            .flatten(),
                     },
                 );
             }
@@ -701,7 +760,11 @@ impl Rules {
             Some((strict, bare_imports)) if !bare_imports.is_match(file) => strict,
             _ => &p.sinks,
         });
-        FlowWords { p, sinks }
+        let lone = p.and_then(|p| {
+            let r = p.registered.as_ref()?;
+            p.lone.as_ref().filter(|_| r.occur_in(file))
+        });
+        FlowWords { p, sinks, lone }
     }
 
     pub fn pack(&self, lang: Lang) -> &Pack {
@@ -1218,6 +1281,31 @@ mod prefilter_tests {
         ));
         // A word is no member where no `.` precedes it.
         assert!(!js("const body = '';\nfs.readFileSync(body);\n"));
+    }
+
+    #[test]
+    fn routes_are_paths() {
+        assert!(route_at(b"('/items/{id}')", 1, false));
+        assert!(route_at(b"( f\"/x\")", 1, false));
+        assert!(route_at(b"(PREFIX + '/x')", 1, false));
+        assert!(route_at(b"(\"\")", 1, false));
+        assert!(!route_at(b"(\"django.core.mail.send\")", 1, false));
+        assert!(route_at(b"('/x', (q, s) => {})", 1, true));
+        assert!(route_at(b"(`${base}/x`, h)", 1, true));
+        assert!(route_at(b"('*', h)", 1, true));
+        assert!(!route_at(b"('key')", 1, true));
+        assert!(!route_at(b"(key)", 1, true));
+    }
+
+    #[test]
+    fn handler_headers_and_annotations_count_only_where_written_so() {
+        assert!(in_def_header(b"def view(request, slug):", 8));
+        assert!(in_def_header(b"    async def  view(request, slug):", 19));
+        assert!(!in_def_header(b"x = view(request, slug)", 8));
+        assert!(!in_def_header(b"undef(request, slug)", 5));
+        assert!(annotates(b"function f(req: Request)", 16));
+        assert!(annotates(b"function f(req: express.Request)", 24));
+        assert!(!annotates(b"new Request(url)", 4));
     }
 
     #[test]

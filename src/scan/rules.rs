@@ -533,6 +533,17 @@ pub struct Word {
     pub decorator: bool,
     /// A member of the request object (`args`, `getParameter`): counts only after a `.`.
     pub member: bool,
+    /// A type in an annotation (`req: Request`, `r: express.Request`): counts only after a
+    /// `:` (and the type's qualifier), not in every mention of the class.
+    pub annotation: bool,
+    /// A handler's parameter list (`(request,`): counts only in a function header
+    /// (`def view(request, slug)`), not in every call given the request.
+    pub def_header: bool,
+    /// A route registration or decorator (`.get(`, `.route(`): its first argument is a path.
+    /// `Some(false)`: not a string that starts other than `/` (`@mock.patch("a.b")` is no
+    /// route; Flask and Starlette refuse routes without the slash). `Some(true)`: a string
+    /// or template that starts with `/` or `*` (`app.get('/x', …)`, not `map.get('k')`).
+    pub route: Option<bool>,
 }
 
 /// See [`Pack::source_words`].
@@ -541,6 +552,7 @@ pub struct SourceWords {
     pub roots: Vec<Word>,
     pub plain: Vec<Word>,
     pub lone: Vec<Word>,
+    pub registered: Vec<Word>,
 }
 
 /// Adds `w`, or, when its text is there already, keeps the laxer reading of the two.
@@ -554,6 +566,11 @@ fn add_word(out: &mut Vec<Word>, w: Word) {
             o.bare &= w.bare;
             o.decorator &= w.decorator;
             o.member &= w.member;
+            o.annotation &= w.annotation;
+            o.def_header &= w.def_header;
+            if o.route != w.route {
+                o.route = None;
+            }
         }
         None => out.push(w),
     }
@@ -566,6 +583,9 @@ fn sink_word(text: &str, bare: bool) -> Word {
         bare,
         decorator: false,
         member: false,
+        annotation: false,
+        def_header: false,
+        route: None,
     }
 }
 
@@ -639,39 +659,62 @@ impl Pack {
     /// input on their own, and the members that are input on their own after a `.` (see
     /// `common_members`).
     pub fn source_words(&self, models: u8) -> SourceWords {
+        let annotated = !self.request_names.is_empty();
         let word = |text: &str, decorator: bool, member: bool| Word {
             text: text.trim().to_string(),
             called: false,
             bare: false,
             decorator,
             member,
+            annotation: false,
+            def_header: false,
+            route: None,
         };
         let (mut members, mut roots, mut plain, mut lone) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let remote = models & model::REMOTE != 0;
+        let last = |n: &str| n.rsplit('.').next().unwrap_or(n).to_string();
+        // Where the request has a conventional name (Python, JavaScript), a file reads it
+        // where the name and a member meet (`request.GET`, `req?.query`); its types count
+        // in annotations. Where only a type names it (Java, Go), the type and a member
+        // anywhere in the file do.
+        let mut names: Vec<String> = Vec::new();
         for n in self
             .request_names
             .iter()
-            .chain(&self.request_types)
             .chain(&self.request_fields)
+            .chain(&self.request_globals)
         {
+            let n = last(n);
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        for t in &self.request_types {
             add_word(
                 &mut roots,
-                word(n.rsplit('.').next().unwrap_or(n), false, false),
+                Word {
+                    annotation: annotated,
+                    ..word(&last(t), false, false)
+                },
             );
         }
-        for g in &self.request_globals {
-            add_word(
-                &mut roots,
-                word(g.rsplit('.').next().unwrap_or(g), false, false),
-            );
+        if !annotated {
+            for n in &names {
+                add_word(&mut roots, word(n, false, false));
+            }
         }
         for s in &self.sources {
             if let Some(rest) = s.path.strip_prefix("$req.") {
                 if remote {
                     let first = rest.split(['.', '[', '(']).next().unwrap_or(rest);
-                    // Beside a request name a member may be destructured (`{ query } = req`).
                     add_word(&mut members, word(first, false, false));
+                    if annotated {
+                        for n in &names {
+                            add_word(&mut plain, word(&format!("{n}.{first}"), false, false));
+                            add_word(&mut plain, word(&format!("{n}?.{first}"), false, false));
+                        }
+                    }
                     if !self.common_members.iter().any(|c| c == first) {
                         add_word(&mut lone, word(first, false, true));
                     }
@@ -688,18 +731,33 @@ impl Pack {
                 None => add_word(&mut plain, word(&format!("{path}("), false, false)),
             }
         }
+        // A member may be destructured from the request (`const { path } = req`).
+        if remote && annotated && !self.common_members.is_empty() {
+            for n in &names {
+                add_word(&mut plain, word(&format!("}} = {n}"), false, false));
+            }
+        }
         if remote {
             for h in &self.handlers {
                 if let Some(d) = &h.decorator {
-                    add_word(&mut plain, word(d, true, false));
+                    let w = Word {
+                        route: Some(false),
+                        ..word(d, true, false)
+                    };
+                    add_word(&mut plain, w);
                 }
                 if let Some(a) = &h.annotation {
                     add_word(&mut plain, word(a, false, false));
                 }
                 if h.params == "after_first" {
                     for n in &self.request_names {
-                        add_word(&mut plain, word(&format!("({n},"), false, false));
-                        add_word(&mut plain, word(&format!("(self, {n},"), false, false));
+                        for text in [format!("({n},"), format!("(self, {n},")] {
+                            let w = Word {
+                                def_header: true,
+                                ..word(&text, false, false)
+                            };
+                            add_word(&mut plain, w);
+                        }
                     }
                 }
             }
@@ -711,11 +769,22 @@ impl Pack {
                 }
             }
         }
+        // Members on any receiver count only in a file that registers a handler, whose
+        // first parameter is the request whatever its name.
+        let registered = self
+            .registrations
+            .iter()
+            .map(|r| Word {
+                route: (r != "use").then_some(true),
+                ..word(&format!(".{r}("), false, false)
+            })
+            .collect();
         SourceWords {
             members,
             roots,
             plain,
             lone,
+            registered,
         }
     }
 }
