@@ -12,6 +12,12 @@ fn no_config_no_board_passes_and_says_what_it_checked() {
         assert_eq!(r.code(), 0, "{}", r.explain());
         let out = r.stdout();
         assert!(out.contains("no kanban board found"), "{out}");
+        // Said once, naming the other checks it holds for, not once per kanban check.
+        assert_eq!(out.matches("no kanban board found").count(), 1, "{out}");
+        assert!(
+            out.contains("(also wip-limit, transition-rules, p0-security-review)"),
+            "{out}"
+        );
         assert!(
             out.contains("qgate: passed: 0 errors, 0 warnings in 7 checks"),
             "{out}"

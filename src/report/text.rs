@@ -22,7 +22,20 @@ pub fn write(report: &Report, style: TextStyle, w: &mut dyn Write) -> io::Result
             s.to_string()
         }
     };
-    for check in &report.checks {
+    // A note several checks share (no board, no source files) is printed once, under the
+    // first of them, naming the others.
+    let mut noted: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let sharing = |message: &str, from: usize| -> Vec<&str> {
+        report.checks[from + 1..]
+            .iter()
+            .filter(|c| {
+                c.active()
+                    .any(|f| f.severity == Severity::Note && f.message == message)
+            })
+            .map(|c| c.id.as_str())
+            .collect()
+    };
+    for (ci, check) in report.checks.iter().enumerate() {
         let status = match check.status {
             CheckStatus::Pass => paint("32", "pass"),
             CheckStatus::Fail => paint("1;31", "FAIL"),
@@ -37,8 +50,14 @@ pub fn write(report: &Report, style: TextStyle, w: &mut dyn Write) -> io::Result
         let id = paint("1", &check.id);
         writeln!(w, "{id}: {status} ({}){level}", fmt_ms(check.duration_ms))?;
         for f in check.active() {
-            if f.severity == Severity::Note {
+            if f.severity != Severity::Note || !noted.insert(&f.message) {
+                continue;
+            }
+            let also = sharing(&f.message, ci);
+            if also.is_empty() {
                 writeln!(w, "  note: {}", f.message)?;
+            } else {
+                writeln!(w, "  note: {} (also {})", f.message, also.join(", "))?;
             }
         }
         let shown: Vec<&Finding> = check
