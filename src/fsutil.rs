@@ -154,19 +154,110 @@ pub fn write_output(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 }
 
 /// Writes `contents` to `path` atomically: a temporary file in the same directory, flushed
-/// and synced, then renamed over the target. Keeps the target's permissions when it exists.
+/// and synced, then renamed over the target. Keeps the target's permissions (and, where it
+/// may, its owner and group) when it exists.
 pub fn atomic_write(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let old = std::fs::metadata(path).ok();
+    replace(path, contents, old.as_ref(), false)
+}
+
+/// Rewrites a file the user owns in place of the old one (a task moved by `--apply`). The
+/// new content keeps the file's mode, owner and group, or nothing is written. Refused, the
+/// file untouched: a read-only file (the user said not to change it) and a file with
+/// several hard links (a rename would give this name a new file and leave the other names
+/// with the old content, and no file system can swap a linked file's content atomically).
+/// Temporary files an earlier killed write left in the directory are removed first.
+pub fn rewrite(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::{Error, ErrorKind};
+    let meta = std::fs::metadata(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        if meta.permissions().mode() & 0o222 == 0 {
+            return Err(Error::new(
+                ErrorKind::PermissionDenied,
+                "the file is read-only; it was left as it is (make it writable to move the task)",
+            ));
+        }
+        if meta.nlink() > 1 {
+            return Err(Error::other(format!(
+                "the file has {} hard links; rewriting it would split them, so it was left as \
+                 it is (remove the other links, or move the task by hand)",
+                meta.nlink()
+            )));
+        }
+    }
+    #[cfg(not(unix))]
+    if meta.permissions().readonly() {
+        return Err(Error::new(
+            ErrorKind::PermissionDenied,
+            "the file is read-only; it was left as it is",
+        ));
+    }
+    if let Some(dir) = path.parent() {
+        sweep_temps(dir);
+    }
+    replace(path, contents, Some(&meta), true)
+}
+
+/// The prefix and suffix of the temporary files qgate writes beside their targets.
+const TEMP_PREFIX: &str = ".qgate-";
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// Removes temporary files of qgate's (see [`TEMP_PREFIX`]) older than a minute from `dir`:
+/// what a killed write left behind. Younger ones may belong to a write in progress.
+pub fn sweep_temps(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !(name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX)) {
+            continue;
+        }
+        // `DirEntry::metadata` does not follow links: only regular files are removed.
+        if let Ok(m) = e.metadata()
+            && m.is_file()
+            && m.modified().is_ok_and(|t| t < old)
+        {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+fn replace(
+    path: &Path,
+    contents: &[u8],
+    old: Option<&std::fs::Metadata>,
+    keep_owner: bool,
+) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
     let mut tmp = tempfile::Builder::new()
-        .prefix(".qgate-")
-        .suffix(".tmp")
+        .prefix(TEMP_PREFIX)
+        .suffix(TEMP_SUFFIX)
         .tempfile_in(dir)?;
     tmp.write_all(contents)?;
-    tmp.as_file().sync_all()?;
-    if let Ok(meta) = std::fs::metadata(path) {
+    if let Some(meta) = old {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let owned =
+                std::os::unix::fs::fchown(tmp.as_file(), Some(meta.uid()), Some(meta.gid()));
+            if let Err(e) = owned
+                && keep_owner
+            {
+                return Err(std::io::Error::new(
+                    e.kind(),
+                    format!("cannot keep the file's owner and group ({e}); it was left as it is"),
+                ));
+            }
+        }
+        // After the owner: changing it may clear set-id bits.
         tmp.as_file().set_permissions(meta.permissions())?;
     } else {
         // A new file gets the usual mode, not the temporary file's private one.
@@ -177,6 +268,7 @@ pub fn atomic_write(path: &Path, contents: &[u8]) -> std::io::Result<()> {
                 .set_permissions(std::fs::Permissions::from_mode(0o644))?;
         }
     }
+    tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

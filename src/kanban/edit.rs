@@ -13,15 +13,30 @@ use crate::fsutil;
 
 /// Writes `status` (as it should appear in the file) into `task`'s file.
 pub fn apply_status(root: &Path, format: Format, task: &Task, status: &str) -> Result<(), String> {
-    let abs = root.join(&task.path);
+    // A task that is a link is edited at its target, which must be in the repository too
+    // (as must the file itself when a directory on the way is a link).
+    let abs = inside(root, &task.path)?;
     let text = fsutil::read_text(&abs).map_err(|e| format!("{}: {e}", task.path))?;
     let new = match format {
         Format::Obsidian => move_card(&text, task.line, status),
         _ => set_front_matter_status(&text, status),
     }
     .map_err(|e| format!("{}: {e}", task.path))?;
-    fsutil::atomic_write(&abs, new.as_bytes())
-        .map_err(|e| format!("{}: cannot write: {e}", task.path))
+    fsutil::rewrite(&abs, new.as_bytes()).map_err(|e| format!("{}: not moved: {e}", task.path))
+}
+
+/// Where `rel` (a path in the repository) resolves, or why it may not be written.
+fn inside(root: &Path, rel: &str) -> Result<std::path::PathBuf, String> {
+    let abs = root.join(rel);
+    let real = std::fs::canonicalize(&abs).map_err(|e| format!("{rel}: cannot read file: {e}"))?;
+    let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    if !real.starts_with(&real_root) {
+        return Err(format!(
+            "{rel}: resolves to {}, outside the repository; qgate does not change files there",
+            real.display()
+        ));
+    }
+    Ok(real)
 }
 
 /// Replaces the value of the top-level `status:` key in the front matter.
@@ -38,7 +53,7 @@ pub fn set_front_matter_status(text: &str, status: &str) -> Result<String, Strin
         Quote::Plain if plain_ok(status) => status.to_string(),
         Quote::Plain => format!("\"{}\"", status.replace('\\', "\\\\").replace('"', "\\\"")),
     };
-    if vstart > 0 && text.as_bytes()[vstart - 1] == b':' {
+    if vstart > 0 && !matches!(text.as_bytes()[vstart - 1], b' ' | b'\t') {
         value.insert(0, ' ');
     }
     let out = format!("{}{}{}", &text[..vstart], value, &text[vend..]);
@@ -72,8 +87,14 @@ fn status_value_span(yaml: &str) -> Option<(usize, usize, Quote)> {
         let Some(after_colon) = rest_trim.strip_prefix(':') else {
             continue;
         };
-        let colon_at = off + (line.len() - after_colon.len());
-        let value = after_colon.trim_start_matches([' ', '\t']);
+        let mut colon_at = off + (line.len() - after_colon.len());
+        let mut value = after_colon.trim_start_matches([' ', '\t']);
+        // A tag (`!!str`) stays; the value after it is replaced.
+        if value.starts_with('!') {
+            let tag_end = value.find([' ', '\t']).unwrap_or(value.len());
+            colon_at = off + (line.len() - value.len()) + tag_end;
+            value = value[tag_end..].trim_start_matches([' ', '\t']);
+        }
         let vstart = off + (line.len() - value.len());
         if let Some(inner) = value.strip_prefix('"') {
             let mut escaped = false;
@@ -124,10 +145,15 @@ fn plain_ok(s: &str) -> bool {
 
 /// Moves the card on 1-based line `card_line` to the end of the lane named `lane`.
 pub fn move_card(text: &str, card_line: u32, lane: &str) -> Result<String, String> {
-    let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
-    let mut lines: Vec<String> = lines_with_offsets(text)
-        .map(|(_, l)| l.to_string())
-        .collect();
+    // Each line keeps its own ending (a board may mix them); only the moved lines move.
+    let (mut lines, mut ends): (Vec<String>, Vec<&str>) = text
+        .split_inclusive('\n')
+        .map(|raw| {
+            let body = raw.strip_suffix('\n').unwrap_or(raw);
+            let body = body.strip_suffix('\r').unwrap_or(body);
+            (body.to_string(), &raw[body.len()..])
+        })
+        .unzip();
     let idx = (card_line as usize).saturating_sub(1);
     if lines.get(idx).and_then(|l| card_text(l)).is_none() {
         return Err(format!(
@@ -140,6 +166,7 @@ pub fn move_card(text: &str, card_line: u32, lane: &str) -> Result<String, Strin
         end += 1;
     }
     let mut block: Vec<String> = lines.drain(idx..end).collect();
+    let mut block_ends: Vec<&str> = ends.drain(idx..end).collect();
 
     let body_start = match markdown::split(text) {
         Ok(Some(s)) => (s.body_line - 1) as usize,
@@ -188,12 +215,32 @@ pub fn move_card(text: &str, card_line: u32, lane: &str) -> Result<String, Strin
     {
         *first = format!("- [x]{rest}");
     }
-    for (k, l) in block.into_iter().enumerate() {
-        lines.insert(insert + k, l);
+    // The file's last line may have had no ending: a line that now has one after it gets
+    // the ending of the line it follows (or of the moved card).
+    fn usual<'t>(e: &[&'t str]) -> Option<&'t str> {
+        e.iter().rev().find(|x| !x.is_empty()).copied()
     }
-    let mut out = lines.join(eol);
-    if text.ends_with('\n') {
-        out.push_str(eol);
+    let fallback = usual(&ends).or(usual(&block_ends)).unwrap_or("\n");
+    if let Some(e) = block_ends.last_mut()
+        && e.is_empty()
+        && insert < lines.len()
+    {
+        *e = fallback;
+    }
+    if insert > 0
+        && let Some(e) = ends.get_mut(insert - 1)
+        && e.is_empty()
+    {
+        *e = fallback;
+    }
+    for (k, (l, e)) in block.into_iter().zip(block_ends).enumerate() {
+        lines.insert(insert + k, l);
+        ends.insert(insert + k, e);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for (l, e) in lines.iter().zip(&ends) {
+        out.push_str(l);
+        out.push_str(e);
     }
     Ok(out)
 }
@@ -201,6 +248,25 @@ pub fn move_card(text: &str, card_line: u32, lane: &str) -> Result<String, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_yaml_tag_stays_with_the_new_value() {
+        let t = "---\nstatus: !!str todo\n---\n";
+        assert_eq!(
+            set_front_matter_status(t, "done").unwrap(),
+            "---\nstatus: !!str done\n---\n"
+        );
+        let t = "---\nstatus: !!str \"To Do\"\n---\n";
+        assert_eq!(
+            set_front_matter_status(t, "Done").unwrap(),
+            "---\nstatus: !!str \"Done\"\n---\n"
+        );
+        let t = "---\nstatus: !!str\n---\n";
+        assert_eq!(
+            set_front_matter_status(t, "done").unwrap(),
+            "---\nstatus: !!str done\n---\n"
+        );
+    }
 
     #[test]
     fn replaces_only_the_status_value() {

@@ -40,10 +40,31 @@ pub(crate) fn load_dir(env: &Env<'_>, dir: &str, id_keys: &[&str], board: &mut B
                 continue;
             }
         };
-        if !entry.file_type().is_file() || entry.path().extension().is_none_or(|e| e != "md") {
+        if entry.path().extension().is_none_or(|e| e != "md") {
             continue;
         }
         let rel = fsutil::rel_path(root, entry.path());
+        // A task file that is a link is read (and moved) at its target, when that is a file
+        // in the repository; a link out of it is refused: the board is the repository's.
+        if entry.path_is_symlink() {
+            let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+            match std::fs::canonicalize(entry.path()) {
+                Ok(t) if t.starts_with(&real_root) && t.is_file() => {}
+                Ok(t) if !t.starts_with(&real_root) => {
+                    let message = format!(
+                        "the task file is a link to {}, outside the repository; not read",
+                        t.display()
+                    );
+                    board
+                        .problems
+                        .push(problem(&rel, 1, 1, "task-unreadable", message));
+                    continue;
+                }
+                _ => continue,
+            }
+        } else if !entry.file_type().is_file() {
+            continue;
+        }
         if !env.exclude.is_excluded(&rel) {
             paths.push(rel);
         }
