@@ -32,7 +32,7 @@ pub fn load(
             })?;
         }
     }
-    super::taskfile::load_dir(env, &dir, &["id"], &mut board);
+    super::taskfile::load_dir(env, &dir, &["id"], &mut board)?;
     Ok(board)
 }
 

@@ -72,6 +72,6 @@ pub fn load(
     }
     let dir = dir.unwrap_or_else(|| DEFAULT_TASKS.to_string());
     board.location = dir.clone();
-    super::taskfile::load_dir(env, &dir, &["id"], &mut board);
+    super::taskfile::load_dir(env, &dir, &["id"], &mut board)?;
     Ok(board)
 }

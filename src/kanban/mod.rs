@@ -384,6 +384,40 @@ pub fn status_in(text: &str) -> Option<String> {
     Some(normalize_status(&raw))
 }
 
+/// Whether `rel` (a path the board's settings name) stays inside the repository at `root`:
+/// relative, not climbing out with `..`, and — where it exists — not resolving out of it
+/// through a link. The error says why, to follow the setting's name.
+pub fn inside_repo(root: &std::path::Path, rel: &str) -> Result<(), String> {
+    use std::path::Component;
+    let p = std::path::Path::new(rel);
+    let mut depth = 0i32;
+    for c in p.components() {
+        match c {
+            Component::Normal(_) => depth += 1,
+            Component::ParentDir => depth -= 1,
+            Component::CurDir => {}
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(
+                    "is an absolute path; board paths are relative to the repository".into(),
+                );
+            }
+        }
+        if depth < 0 {
+            return Err("leads outside the repository".into());
+        }
+    }
+    if let Ok(real) = std::fs::canonicalize(root.join(p)) {
+        let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        if !real.starts_with(&real_root) {
+            return Err(format!(
+                "resolves to {}, outside the repository (through a link)",
+                real.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Finds and reads the board. `Ok(None)`: there is no board in this repository.
 /// `tree`: the files of the work tree, for boards found by their content (Obsidian).
 pub fn load<'t>(
@@ -406,6 +440,19 @@ pub fn load<'t>(
     };
     let marker = src.marker.as_deref();
     let tasks = src.tasks_override.as_deref();
+    if let Some(t) = tasks
+        && let Err(why) = inside_repo(root, t)
+    {
+        let path = cfg.file.as_deref().map_or_else(
+            || crate::config::FILE_NAME.to_string(),
+            |f| crate::fsutil::rel_path(root, f),
+        );
+        return Err(LoadError {
+            path,
+            line: None,
+            message: format!("kanban.tasks `{t}` {why}"),
+        });
+    }
     // Staged content is not what the cache describes: bypass it.
     let cache = if overlay.is_some() { None } else { cache };
     let env = Env {

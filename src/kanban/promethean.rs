@@ -147,6 +147,6 @@ pub fn load(
             }
         }
     }
-    super::taskfile::load_dir(env, &dir, &["uuid", "id"], &mut board);
+    super::taskfile::load_dir(env, &dir, &["uuid", "id"], &mut board)?;
     Ok(board)
 }

@@ -14,14 +14,33 @@ use crate::suppress;
 /// Reads every `.md` file under `dir` (repository-relative) into `board`.
 /// `id_keys` are the front-matter keys that hold the id, in order of preference.
 /// Files whose metadata matches the cache are not read again.
-pub(crate) fn load_dir(env: &Env<'_>, dir: &str, id_keys: &[&str], board: &mut Board) {
+pub(crate) fn load_dir(
+    env: &Env<'_>,
+    dir: &str,
+    id_keys: &[&str],
+    board: &mut Board,
+) -> Result<(), super::LoadError> {
     let root = env.root;
+    // The board is the repository's: a tasks directory that resolves outside it (`../x`,
+    // an absolute path, a committed link) is refused, naming the setting that put it there.
+    if let Err(why) = super::inside_repo(root, dir) {
+        let (path, key) = match (&board.config_file, board.format) {
+            (Some(f), super::Format::Promethean) => (f.clone(), "tasksDir"),
+            (Some(f), super::Format::KanbanMd) => (f.clone(), "tasks_dir"),
+            _ => (dir.to_string(), "the tasks directory"),
+        };
+        return Err(super::LoadError {
+            path,
+            line: None,
+            message: format!("{key} `{dir}` {why}"),
+        });
+    }
     let abs = root.join(dir);
     if !abs.is_dir() {
         board.notes.push(format!(
             "tasks directory `{dir}` does not exist: the board has no tasks"
         ));
-        return;
+        return Ok(());
     }
     let mut paths: Vec<String> = Vec::new();
     // Unsorted walk: the paths are sorted as strings below, which is cheaper than the walker
@@ -113,6 +132,7 @@ pub(crate) fn load_dir(env: &Env<'_>, dir: &str, id_keys: &[&str], board: &mut B
         board.tasks.extend(entry.task);
         board.problems.extend(entry.problems);
     }
+    Ok(())
 }
 
 fn parse_text(rel: &str, text: String, key: Option<Key>, id_keys: &[&str]) -> Entry {
