@@ -371,6 +371,27 @@ fn status_changes(ws: &Workspace, changes: &crate::git::Changes) -> Vec<Move> {
     moves
 }
 
+/// An exclusive lock on `.qgate/board.lock`, held until the returned file is dropped (waits
+/// for another `--apply` holding it). Never through a link.
+fn board_lock(root: &Path) -> Result<std::fs::File, String> {
+    let dir = root.join(".qgate");
+    fsutil::create_dirs(&dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
+    let path = dir.join("board.lock");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+    }
+    let f = opts.open(&path).map_err(|e| {
+        format!(".qgate/board.lock: cannot open the board lock (a link is never followed): {e}")
+    })?;
+    f.lock()
+        .map_err(|e| format!(".qgate/board.lock: cannot lock the board: {e}"))?;
+    Ok(f)
+}
+
 fn transition(args: TransitionArgs) -> Result<i32, String> {
     let cwd = cwd()?;
     if args.common.staged || args.common.changed_since.is_some() {
@@ -381,6 +402,13 @@ fn transition(args: TransitionArgs) -> Result<i32, String> {
     }
     let (opts, extra) = options(&args.common)?;
     let ws = workspace_for(&cwd, &args.common)?;
+    // Read, decide and write under one lock on the board: two moves into the last free
+    // slot of a WIP limit cannot both see it free.
+    let _lock = if args.apply {
+        Some(board_lock(&ws.root)?)
+    } else {
+        None
+    };
     let board = match ws.board() {
         Ok(Some(b)) => b,
         Ok(None) => {

@@ -158,7 +158,7 @@ pub fn write_output(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 /// may, its owner and group) when it exists.
 pub fn atomic_write(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let old = std::fs::metadata(path).ok();
-    replace(path, contents, old.as_ref(), false)
+    replace(path, contents, old.as_ref(), None)
 }
 
 /// Rewrites a file the user owns in place of the old one (a task moved by `--apply`). The
@@ -167,7 +167,9 @@ pub fn atomic_write(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 /// several hard links (a rename would give this name a new file and leave the other names
 /// with the old content, and no file system can swap a linked file's content atomically).
 /// Temporary files an earlier killed write left in the directory are removed first.
-pub fn rewrite(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+/// `unchanged` is asked just before the rename: when the file changed since it was read, it
+/// is left as it is (the change is not lost) and the write fails.
+pub fn rewrite(path: &Path, contents: &[u8], unchanged: &dyn Fn() -> bool) -> std::io::Result<()> {
     use std::io::{Error, ErrorKind};
     let meta = std::fs::metadata(path)?;
     #[cfg(unix)]
@@ -197,7 +199,7 @@ pub fn rewrite(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         sweep_temps(dir);
     }
-    replace(path, contents, Some(&meta), true)
+    replace(path, contents, Some(&meta), Some(unchanged))
 }
 
 /// The prefix and suffix of the temporary files qgate writes beside their targets.
@@ -231,8 +233,10 @@ fn replace(
     path: &Path,
     contents: &[u8],
     old: Option<&std::fs::Metadata>,
-    keep_owner: bool,
+    // A user's file: its owner is kept or nothing is written, and it must not have changed.
+    users: Option<&dyn Fn() -> bool>,
 ) -> std::io::Result<()> {
+    let keep_owner = users.is_some();
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -269,6 +273,13 @@ fn replace(
         }
     }
     tmp.as_file().sync_all()?;
+    if let Some(unchanged) = users
+        && !unchanged()
+    {
+        return Err(std::io::Error::other(
+            "the file changed while qgate was writing it; it was left as it is (run again)",
+        ));
+    }
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
@@ -322,6 +333,23 @@ pub fn par_map<'a, T: Sync, R: Send>(items: &'a [T], f: impl Fn(&'a T) -> R + Sy
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_changed_while_it_is_rewritten_is_left_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("task.md");
+        std::fs::write(&p, "status: todo\nnotes the user added\n").unwrap();
+        let e = rewrite(&p, b"status: done\n", &|| false).unwrap_err();
+        assert!(e.to_string().contains("changed while"), "{e}");
+        assert_eq!(
+            std::fs::read_to_string(&p).unwrap(),
+            "status: todo\nnotes the user added\n"
+        );
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary file stays");
+        rewrite(&p, b"status: done\n", &|| true).unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "status: done\n");
+    }
 
     #[test]
     fn par_map_keeps_order_at_every_size() {

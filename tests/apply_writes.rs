@@ -164,3 +164,85 @@ fn yaml_tags_and_quotes_survive_apply() {
     let want = format!("status: !!str '{}'\n", fmt.status("review"));
     assert!(repo.read(&rel).contains(&want), "{}", repo.read(&rel));
 }
+
+#[test]
+fn a_board_outside_the_repository_is_refused_naming_the_key() {
+    let outside = tempfile::tempdir().unwrap();
+    let abs = outside.path().to_string_lossy().into_owned();
+    // qgate.yaml's kanban.tasks, climbing out or absolute.
+    for tasks in ["../elsewhere", abs.as_str()] {
+        let repo = board(Fmt::Backlog);
+        repo.write("qgate.yaml", &format!("kanban:\n  tasks: {tasks}\n"));
+        let r = repo.qgate(&["check"]);
+        assert_eq!(r.code(), 2, "{tasks}: {}", r.explain());
+        assert!(r.explain().contains("kanban.tasks"), "{}", r.explain());
+    }
+    // The board tool's own setting.
+    let repo = board(Fmt::Promethean);
+    let json = repo.read("promethean.kanban.json");
+    let json = json.replacen('{', "{\"tasksDir\": \"../../x\", ", 1);
+    repo.write("promethean.kanban.json", &json);
+    let r = repo.qgate(&["check"]);
+    assert_eq!(r.code(), 2, "{}", r.explain());
+    assert!(r.explain().contains("tasksDir"), "{}", r.explain());
+
+    let repo = board(Fmt::KanbanMd);
+    let cfg = repo
+        .read("kanban/config.yml")
+        .replace("tasks_dir: tasks", "tasks_dir: ../../x");
+    repo.write("kanban/config.yml", &cfg);
+    let r = repo.qgate(&["check"]);
+    assert_eq!(r.code(), 2, "{}", r.explain());
+    assert!(r.explain().contains("tasks_dir"), "{}", r.explain());
+
+    // A committed link for the tasks directory: --apply must not write through it.
+    let repo = board(Fmt::Backlog);
+    let tasks = repo.path("backlog/tasks");
+    let moved = outside.path().join("tasks");
+    common::copy_dir(&tasks, &moved);
+    std::fs::remove_dir_all(&tasks).unwrap();
+    std::os::unix::fs::symlink(&moved, &tasks).unwrap();
+    let file = moved.join("task-1 - Task.md");
+    let before = std::fs::read(&file).unwrap();
+    let r = repo.qgate(&["transition", "TASK-1", "--to", "review", "--apply"]);
+    assert_eq!(r.code(), 2, "{}", r.explain());
+    assert!(
+        r.explain().contains("outside the repository"),
+        "{}",
+        r.stderr()
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+}
+
+#[test]
+fn concurrent_moves_into_the_last_free_slot_do_not_both_pass() {
+    let fmt = Fmt::Promethean;
+    let mut tasks: Vec<T> = (1..=6).map(|n| task(n, "Candidate", "todo")).collect();
+    tasks.push(task(10, "Busy", "in_progress"));
+    let repo = build(fmt, &tasks, &[("in_progress", 2)], "");
+    repo.commit("board");
+    let children: Vec<std::process::Child> = (1..=6)
+        .map(|n| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_qgate"))
+                .args(["transition", &fmt.id(n), "--to", "in_progress", "--apply"])
+                .current_dir(repo.root())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let passed = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap().status.code())
+        .filter(|c| *c == Some(0))
+        .count();
+    assert_eq!(passed, 1, "one free slot, one move");
+    let busy = (1..=6)
+        .filter(|n| {
+            repo.read(&fmt.task_file(*n))
+                .contains("status: in_progress")
+        })
+        .count();
+    assert_eq!(busy, 1, "the limit holds on disk too");
+}

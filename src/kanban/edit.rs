@@ -22,7 +22,10 @@ pub fn apply_status(root: &Path, format: Format, task: &Task, status: &str) -> R
         _ => set_front_matter_status(&text, status),
     }
     .map_err(|e| format!("{}: {e}", task.path))?;
-    fsutil::rewrite(&abs, new.as_bytes()).map_err(|e| format!("{}: not moved: {e}", task.path))
+    // Whatever someone wrote to the file since it was read is not lost: refused instead.
+    let unchanged = || std::fs::read(&abs).is_ok_and(|now| now == text.as_bytes());
+    fsutil::rewrite(&abs, new.as_bytes(), &unchanged)
+        .map_err(|e| format!("{}: not moved: {e}", task.path))
 }
 
 /// Where `rel` (a path in the repository) resolves, or why it may not be written.
