@@ -477,25 +477,34 @@ fn transition(args: TransitionArgs) -> Result<i32, String> {
     let report = engine::run(&ws, &Mode::Transition(mv.clone()), &opts);
     let task = &board.tasks[index];
     let will_apply = args.apply && report.verdict == Verdict::Pass && !noop;
+    let spelling = board.spelling_of(&mv.to.norm).unwrap_or(args.to.trim());
+    // The task first, then its audit entry: an entry that says `applied` always matches the
+    // file. When the entry cannot be written the task is put back (an unrecorded move is
+    // not made).
+    let written = if will_apply {
+        Some(edit::apply_status(&ws.root, board.format, task, spelling))
+    } else {
+        None
+    };
+    let applied = matches!(written, Some(Ok(_)));
     if let Some(log) = crate::audit::path_of(&ws.root, &ws.config)
         && (args.apply || ws.config.audit.dry_runs)
     {
         let from = task.status.as_ref().map(|s| s.raw.clone());
-        let entry = crate::audit::transition_entry(
-            &ws.root,
-            task,
-            from,
-            args.to.trim(),
-            &report,
-            will_apply,
-        );
+        let entry =
+            crate::audit::transition_entry(&ws.root, task, from, args.to.trim(), &report, applied);
         if let Err(e) = crate::audit::append(&log, "transition", entry) {
-            // An unrecorded move is not made; a dry run only warns.
-            if will_apply {
-                return Err(format!("{e}; the move was not applied"));
+            if let Some(Ok(undo)) = &written {
+                return Err(match edit::undo(&ws.root, task, undo) {
+                    Ok(()) => format!("{e}; the move was not applied"),
+                    Err(u) => format!("{e}; and the task could not be put back: {u}"),
+                });
             }
             eprintln!("qgate: warning: {e}");
         }
+    }
+    if let Some(Err(e)) = written {
+        return Err(e);
     }
     let mut outcome = None;
     if args.apply {
@@ -511,8 +520,6 @@ fn transition(args: TransitionArgs) -> Result<i32, String> {
                 args.to.trim()
             )
         } else {
-            let spelling = board.spelling_of(&mv.to.norm).unwrap_or(args.to.trim());
-            edit::apply_status(&ws.root, board.format, task, spelling)?;
             let from = task.status.as_ref().map_or("(none)", |s| s.raw.as_str());
             format!(
                 "moved {} from `{from}` to `{spelling}` ({})",
@@ -521,7 +528,17 @@ fn transition(args: TransitionArgs) -> Result<i32, String> {
             )
         });
     }
-    let code = emit(&report, &args.common, &extra, &cwd)?;
+    let code = match emit(&report, &args.common, &extra, &cwd) {
+        Ok(c) => c,
+        // The task is moved already: say so, not only that a report failed.
+        Err(e) if applied => {
+            return Err(format!(
+                "{e} (the move itself was applied: {})",
+                outcome.unwrap_or_default()
+            ));
+        }
+        Err(e) => return Err(e),
+    };
     if let Some(msg) = outcome {
         eprintln!("qgate: {}", crate::text::printable(&msg));
     }

@@ -246,3 +246,28 @@ fn concurrent_moves_into_the_last_free_slot_do_not_both_pass() {
         .count();
     assert_eq!(busy, 1, "the limit holds on disk too");
 }
+
+#[test]
+fn a_report_that_fails_after_the_move_says_the_move_was_applied() {
+    let fmt = Fmt::Backlog;
+    let repo = board(fmt);
+    // A directory cannot be made under a file: the report fails.
+    repo.write("blocker", "");
+    let r = repo.qgate(&[
+        "transition",
+        &fmt.id(1),
+        "--to",
+        "review",
+        "--apply",
+        "--report",
+        "json=blocker/report.json",
+    ]);
+    assert_eq!(r.code(), 2, "{}", r.explain());
+    assert!(
+        r.stderr().contains("the move itself was applied"),
+        "{}",
+        r.stderr()
+    );
+    let moved = format!("status: {}", fmt.status("review"));
+    assert!(repo.read(&fmt.task_file(1)).contains(&moved));
+}

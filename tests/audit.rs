@@ -104,6 +104,21 @@ fn a_move_that_cannot_be_logged_is_not_applied() {
 }
 
 #[test]
+fn an_entry_says_applied_only_when_the_file_was_written() {
+    use std::os::unix::fs::PermissionsExt;
+    let fmt = Fmt::KanbanMd;
+    let repo = common::build(fmt, &[task(1, "One", "todo")], &[], "");
+    let file = repo.path(&fmt.task_file(1));
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+    let run = repo.qgate(&["transition", &fmt.id(1), "--to", "in_progress", "--apply"]);
+    assert_eq!(run.code(), 2, "{}", run.explain());
+    let log = entries(&repo);
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["verdict"], "pass");
+    assert_eq!(log[0]["applied"], false, "the write failed: {}", log[0]);
+}
+
+#[test]
 fn dry_runs_are_logged_only_when_asked() {
     let fmt = Fmt::KanbanMd;
     let repo = common::build(fmt, &[task(1, "One", "todo")], &[], "");

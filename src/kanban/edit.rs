@@ -11,8 +11,26 @@ use super::obsidian::{card_text, is_board_end, lane_title};
 use super::{Format, Task, normalize_status};
 use crate::fsutil;
 
+/// What [`undo`] needs to put a task file back: its old and new content.
+pub struct Undo {
+    old: String,
+    new: String,
+}
+
+/// Puts back what [`apply_status`] wrote, unless the file changed again since.
+pub fn undo(root: &Path, task: &Task, u: &Undo) -> Result<(), String> {
+    let abs = inside(root, &task.path)?;
+    let unchanged = || std::fs::read(&abs).is_ok_and(|now| now == u.new.as_bytes());
+    fsutil::rewrite(&abs, u.old.as_bytes(), &unchanged).map_err(|e| format!("{}: {e}", task.path))
+}
+
 /// Writes `status` (as it should appear in the file) into `task`'s file.
-pub fn apply_status(root: &Path, format: Format, task: &Task, status: &str) -> Result<(), String> {
+pub fn apply_status(
+    root: &Path,
+    format: Format,
+    task: &Task,
+    status: &str,
+) -> Result<Undo, String> {
     // A task that is a link is edited at its target, which must be in the repository too
     // (as must the file itself when a directory on the way is a link).
     let abs = inside(root, &task.path)?;
@@ -25,7 +43,8 @@ pub fn apply_status(root: &Path, format: Format, task: &Task, status: &str) -> R
     // Whatever someone wrote to the file since it was read is not lost: refused instead.
     let unchanged = || std::fs::read(&abs).is_ok_and(|now| now == text.as_bytes());
     fsutil::rewrite(&abs, new.as_bytes(), &unchanged)
-        .map_err(|e| format!("{}: not moved: {e}", task.path))
+        .map_err(|e| format!("{}: not moved: {e}", task.path))?;
+    Ok(Undo { old: text, new })
 }
 
 /// Where `rel` (a path in the repository) resolves, or why it may not be written.
