@@ -97,6 +97,18 @@ fn the_real_backlog_cli_is_blocked_by_qgate() {
         before,
         "backlog never ran: the file is untouched"
     );
+    // Every other spelling of the status option is judged the same way.
+    for form in [
+        vec!["-sIn Progress"],
+        vec!["--status", "In Progress"],
+        vec!["--status=In Progress"],
+    ] {
+        let mut args = vec!["task", "edit", "1"];
+        args.extend(form.iter().copied());
+        let (code, out) = sh(dir, wrapper, &args);
+        assert_eq!(code, 1, "{form:?} is judged too:\n{out}");
+        assert_eq!(repo.read(p0_file), before, "{form:?}");
+    }
 
     let (code, out) = sh(dir, wrapper, &["task", "edit", "2", "-s", "In Progress"]);
     assert_eq!(code, 0, "{out}");
