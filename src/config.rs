@@ -83,6 +83,15 @@ struct RawConfig {
     commands: Option<Vec<RawCommand>>,
     #[serde(default)]
     audit: RawAudit,
+    #[serde(default)]
+    suppress: RawSuppress,
+}
+
+/// `suppress:`: which checks' findings inline `qgate:ignore` comments may suppress.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSuppress {
+    allow: Option<Vec<String>>,
 }
 
 /// `audit:`: the hash-chained log of transition decisions and watch-mode violations.
@@ -485,6 +494,9 @@ pub struct Config {
     pub rules: Vec<RuleConfig>,
     pub commands: Vec<CommandConfig>,
     pub audit: AuditConfig,
+    /// Check ids whose findings inline comments may suppress (`suppress.allow`); `None`:
+    /// every check but `p0-security-review`, whose review a task's assignee must not waive.
+    pub suppress_allow: Option<Vec<String>>,
 }
 
 /// Audit trail settings (`audit:`).
@@ -509,6 +521,14 @@ impl Default for AuditConfig {
 }
 
 impl Config {
+    /// Whether an inline comment may suppress a finding of check `id`.
+    pub fn may_suppress(&self, id: &str) -> bool {
+        match &self.suppress_allow {
+            Some(list) => list.iter().any(|a| a == id),
+            None => id != "p0-security-review",
+        }
+    }
+
     /// The level in effect for a check.
     pub fn level_of(&self, id: &str, default: Level) -> Level {
         self.levels.get(id).copied().unwrap_or(default)
@@ -616,6 +636,23 @@ impl Config {
                 ));
             }
             cfg.audit.path = p;
+        }
+        if let Some(allow) = raw.suppress.allow {
+            for id in &allow {
+                let known = crate::checks::find(id).is_some()
+                    || raw.rules.iter().flatten().any(|r| r.id == *id)
+                    || raw.commands.iter().flatten().any(|c| c.id == *id);
+                if !known {
+                    let line = kanban::find_key_line(text, Some("suppress:"), "allow");
+                    return Err(err(
+                        line,
+                        None,
+                        "suppress.allow",
+                        format!("`{id}` is no check id (see `qgate checks`)"),
+                    ));
+                }
+            }
+            cfg.suppress_allow = Some(allow);
         }
         let c = &raw.checks;
         for (id, level) in [

@@ -482,6 +482,9 @@ fn apply_suppressions(ws: &Workspace, mode: &Mode, reports: &mut [CheckReport]) 
         }
     }
     let mut used: HashSet<(String, u32, String)> = HashSet::new();
+    // Directives that named a finding of a check `suppress.allow` leaves out: (path, line,
+    // id, check).
+    let mut refused: Vec<(String, u32, String, String)> = Vec::new();
 
     for report in reports.iter_mut() {
         let check_id = report.id.clone();
@@ -499,8 +502,12 @@ fn apply_suppressions(ws: &Workspace, mode: &Mode, reports: &mut [CheckReport]) 
             for d in ds.iter().filter(|d| d.covers_line(line)) {
                 for id in &d.ids {
                     if *id == f.code || *id == check_id {
-                        f.suppressed = true;
                         used.insert((path.clone(), d.line, id.clone()));
+                        if ws.config.may_suppress(&check_id) {
+                            f.suppressed = true;
+                        } else {
+                            refused.push((path.clone(), d.line, id.clone(), check_id.clone()));
+                        }
                     }
                 }
             }
@@ -546,6 +553,25 @@ fn apply_suppressions(ws: &Workspace, mode: &Mode, reports: &mut [CheckReport]) 
         }
     }
     let mut meta = Vec::new();
+    refused.sort();
+    refused.dedup();
+    for (path, line, id, check) in refused {
+        let mut f = complete(
+            Raw::new(
+                "suppression-not-allowed",
+                Severity::Error,
+                format!(
+                    "`qgate:ignore[{id}]` may not suppress findings of `{check}`: it is not in \
+                     suppress.allow (by default every check but p0-security-review); the \
+                     finding stands"
+                ),
+            )
+            .at(path.clone(), Some(line)),
+            Level::Error,
+        );
+        f.fingerprint = fingerprint("suppression-not-allowed", &path, &id);
+        meta.push(f);
+    }
     for path in scope {
         let Some(ds) = directives.get(&path) else {
             continue;

@@ -487,8 +487,50 @@ fn missing_fields_are_findings() {
 }
 
 #[test]
-fn suppressions_in_task_files_and_unused_ones() {
+fn a_p0_review_cannot_be_waived_inline_unless_allowed() {
     let repo = build(Fmt::Backlog, &[p0(3, "review")], &[], "");
+    repo.commit("import");
+    let file = Fmt::Backlog.task_file(3);
+    let text = repo.read(&file);
+    repo.write(
+        &file,
+        &text.replacen(
+            "status: Review\n",
+            "# qgate:ignore[p0-security-review] reviewed it myself\nstatus: Review\n",
+            1,
+        ),
+    );
+    let r = repo.qgate(&["check", "--format", "json"]);
+    assert_eq!(r.code(), 1, "{}", r.explain());
+    assert_eq!(r.findings("p0-missing-commit")[0]["suppressed"], false);
+    assert_eq!(
+        r.findings("suppression-not-allowed").len(),
+        1,
+        "{}",
+        r.explain()
+    );
+    let r = repo.transition("TASK-3", "done");
+    assert_eq!(r.code(), 1, "the move is still judged: {}", r.explain());
+
+    // The team may decide otherwise.
+    repo.write(
+        "qgate.yaml",
+        "suppress:\n  allow: [p0-security-review, wip-limit]\n",
+    );
+    let r = repo.qgate(&["check", "--format", "json"]);
+    assert_eq!(r.code(), 0, "{}", r.explain());
+    assert_eq!(r.findings("p0-missing-commit")[0]["suppressed"], true);
+
+    repo.write("qgate.yaml", "suppress:\n  allow: [p0-sekurity]\n");
+    let r = repo.qgate(&["check"]);
+    assert_eq!(r.code(), 2, "{}", r.explain());
+    assert!(r.stderr().contains("suppress.allow"), "{}", r.stderr());
+}
+
+#[test]
+fn suppressions_in_task_files_and_unused_ones() {
+    let allow = "suppress:\n  allow: [p0-security-review, wip-limit]\n";
+    let repo = build(Fmt::Backlog, &[p0(3, "review")], &[], allow);
     repo.commit("import");
     let file = Fmt::Backlog.task_file(3);
     let text = repo.read(&file);

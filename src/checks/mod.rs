@@ -227,6 +227,11 @@ pub static ENGINE_CODES: &[CodeDoc] = &[
         explanation: "A suppression that no longer matches any finding hides nothing today but would silently hide a future finding. Remove it, or correct the code it names.\n\nExample (in a task file, above a line that no longer has a finding):\n    # qgate:ignore[wip-limit] agreed with the team\n\nFix: delete the comment.",
     },
     CodeDoc {
+        code: "suppression-not-allowed",
+        summary: "a `qgate:ignore[...]` comment for a check inline comments may not suppress",
+        explanation: "`suppress.allow` in qgate.yaml lists the checks whose findings inline comments may suppress; by default every check but p0-security-review, since the assignee of a P0 task could otherwise waive its own security review by editing the task. The finding stands, and the comment is this error.\n\nFix: remove the comment and meet the check (add the plan, the review, the commit), or, if the team decides so, add the check to suppress.allow in qgate.yaml.",
+    },
+    CodeDoc {
         code: "invalid-suppression",
         summary: "a `qgate:ignore` comment without a `[CODE]`",
         explanation: "Every suppression must name what it suppresses: `qgate:ignore[CODE-OR-CHECK-ID] reason`. A bare `qgate:ignore` suppresses nothing.",
