@@ -283,7 +283,8 @@ pub struct MergeArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Restrict file-based checks to these files (excludes still apply).
+    /// Restrict file-based checks to these files; a directory means every file below it
+    /// (`.gitignore` and excludes still apply).
     pub paths: Vec<PathBuf>,
     /// Run part K of N of the file-based work (a stable hash of each path decides); the
     /// repository-wide checks run in shard 1. Combine the JSON reports with `qgate merge`.

@@ -113,9 +113,12 @@ impl Workspace {
     }
 
     /// Restricts file-based checks to `paths` (relative to `cwd`). Every path must exist and
-    /// lie inside the repository; excluded ones are dropped.
+    /// lie inside the repository; excluded ones are dropped. A directory means every file
+    /// below it that the tree holds (after `.gitignore` and `exclude`), as `qgate check .`
+    /// and `qgate check src/` are meant.
     pub fn set_paths(&mut self, cwd: &Path, paths: &[PathBuf]) -> Result<(), String> {
         let mut out = Vec::new();
+        let mut dirs: Vec<String> = Vec::new();
         for p in paths {
             let abs = cwd.join(p);
             let canon = abs
@@ -129,9 +132,33 @@ impl Workspace {
                 ));
             }
             let rel = fsutil::rel_path(&self.root, &canon);
-            if !self.exclude.is_excluded(&rel) {
+            if canon.is_dir() {
+                dirs.push(if canon == self.root {
+                    String::new()
+                } else {
+                    rel
+                });
+            } else if !self.exclude.is_excluded(&rel) {
                 out.push(rel);
             }
+        }
+        if !dirs.is_empty() {
+            let under = |f: &str| {
+                dirs.iter().any(|d| {
+                    d.is_empty()
+                        || f.strip_prefix(d.as_str())
+                            .is_some_and(|r| r.starts_with('/'))
+                })
+            };
+            let below: Vec<String> = self
+                .tree()
+                .files()
+                .filter(|f| under(f) && !self.exclude.is_excluded(f))
+                .map(str::to_string)
+                .collect();
+            out.extend(below);
+            out.sort_unstable();
+            out.dedup();
         }
         self.paths = Some(out);
         Ok(())

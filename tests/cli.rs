@@ -364,3 +364,25 @@ fn a_new_state_directory_ignores_itself() {
     let _ = kept.qgate(&["check"]);
     assert!(!kept.path(".qgate/.gitignore").exists());
 }
+
+#[test]
+fn directory_arguments_mean_every_file_below_them() {
+    let repo = Repo::new();
+    repo.write(
+        "src/app.py",
+        "from flask import request\n\n\ndef view():\n    return open(request.args['p']).read()\n",
+    );
+    repo.write("other/ok.py", "print('hi')\n");
+    for arg in [".", "src", "src/"] {
+        let r = repo.qgate(&["check", arg]);
+        assert_eq!(
+            r.code(),
+            1,
+            "`qgate check {arg}` scans what is below: {}",
+            r.explain()
+        );
+        assert!(r.stdout().contains("src/app.py"), "{}", r.stdout());
+    }
+    let r = repo.qgate(&["check", "other"]);
+    assert_eq!(r.code(), 0, "{}", r.explain());
+}
