@@ -1065,6 +1065,28 @@ mod tests {
     }
 
     #[test]
+    fn the_template_shows_every_section() {
+        // Every top-level key of the schema (RawConfig's fields, as deny_unknown_fields names
+        // them in its error) appears in the template, set or commented.
+        let e = parse_err("no_such_section: 1\n");
+        let expected = e
+            .message
+            .split("expected one of ")
+            .nth(1)
+            .unwrap_or_default();
+        let keys: Vec<&str> = expected
+            .split(", ")
+            .map(|k| k.trim().trim_start_matches("or ").trim_matches('`'))
+            .collect();
+        assert!(keys.len() >= 10, "{keys:?} from {e}");
+        for k in keys {
+            let set = TEMPLATE.lines().any(|l| l.starts_with(&format!("{k}:")));
+            let commented = TEMPLATE.lines().any(|l| l.starts_with(&format!("# {k}:")));
+            assert!(set || commented, "the template lacks `{k}:`");
+        }
+    }
+
+    #[test]
     fn template_is_valid_and_defaults_hold() {
         let cfg = Config::parse(TEMPLATE, "qgate.template.yaml").unwrap();
         assert_eq!(cfg.perf.policy.threshold, 10.0);
