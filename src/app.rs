@@ -379,12 +379,7 @@ fn board_lock(root: &Path) -> Result<std::fs::File, String> {
     let path = dir.join("board.lock");
     let mut opts = std::fs::OpenOptions::new();
     opts.create(true).truncate(false).write(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
-    }
-    let f = opts.open(&path).map_err(|e| {
+    let f = fsutil::no_follow(&mut opts).open(&path).map_err(|e| {
         format!(".qgate/board.lock: cannot open the board lock (a link is never followed): {e}")
     })?;
     f.lock()

@@ -101,14 +101,7 @@ pub fn append_many(log: &Path, entries: &[(&str, Value)]) -> Result<u64, String>
     }
     let mut opts = OpenOptions::new();
     opts.read(true).append(true).create(true);
-    // qgate's own state: a link there (a committed `.qgate/audit.jsonl → ~/.gitconfig`) is
-    // never followed.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
-    }
-    let mut f = opts.open(log).map_err(|e| {
+    let mut f = crate::fsutil::no_follow(&mut opts).open(log).map_err(|e| {
         if std::fs::symlink_metadata(log).is_ok_and(|m| m.file_type().is_symlink()) {
             format!("{shown}: the audit log is a symbolic link; qgate never follows links for its own state (remove the link)")
         } else {

@@ -2,7 +2,7 @@
 //! text reads with clear errors, and atomic writes that never leave a file half-written.
 
 use std::io::Write;
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 /// `path` relative to `root`, `/`-separated; `path` itself (lossy) when outside `root`.
 pub fn rel_path(root: &Path, path: &Path) -> String {
@@ -98,6 +98,26 @@ pub fn read_regular(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
 const STATE_IGNORE: &str = "# Written by qgate: caches and state are not part of the repository;\n\
 # the baseline, the perf history and the audit trail are meant to be committed.\n\
 *\n!baseline.json\n!perf-history.json\n!audit.jsonl\n!audit.jsonl.head\n";
+
+/// Where `path` resolves with every link followed, and whether that lies inside `root` (the
+/// repository, itself resolved). `Err` when it does not resolve (missing, a dangling link).
+pub fn resolve(root: &Path, path: &Path) -> std::io::Result<(PathBuf, bool)> {
+    let real = std::fs::canonicalize(path)?;
+    let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let inside = real.starts_with(&real_root);
+    Ok((real, inside))
+}
+
+/// Opens never through a link at the last component (qgate's own state files: a committed
+/// `.qgate/audit.jsonl → ~/.gitconfig` must not be written through).
+pub fn no_follow(opts: &mut std::fs::OpenOptions) -> &mut std::fs::OpenOptions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+    }
+    opts
+}
 
 /// `create_dir_all`, and a `.qgate` directory it creates gets a `.gitignore` holding `*`
 /// (as ruff does for its cache; see [`STATE_IGNORE`]), so caches never show up as untracked.

@@ -49,10 +49,9 @@ pub fn apply_status(
 
 /// Where `rel` (a path in the repository) resolves, or why it may not be written.
 fn inside(root: &Path, rel: &str) -> Result<std::path::PathBuf, String> {
-    let abs = root.join(rel);
-    let real = std::fs::canonicalize(&abs).map_err(|e| format!("{rel}: cannot read file: {e}"))?;
-    let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    if !real.starts_with(&real_root) {
+    let (real, inside) = fsutil::resolve(root, &root.join(rel))
+        .map_err(|e| format!("{rel}: cannot read file: {e}"))?;
+    if !inside {
         return Err(format!(
             "{rel}: resolves to {}, outside the repository; qgate does not change files there",
             real.display()

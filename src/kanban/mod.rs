@@ -406,16 +406,13 @@ pub fn inside_repo(root: &std::path::Path, rel: &str) -> Result<(), String> {
             return Err("leads outside the repository".into());
         }
     }
-    if let Ok(real) = std::fs::canonicalize(root.join(p)) {
-        let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-        if !real.starts_with(&real_root) {
-            return Err(format!(
-                "resolves to {}, outside the repository (through a link)",
-                real.display()
-            ));
-        }
+    match crate::fsutil::resolve(root, &root.join(p)) {
+        Ok((real, false)) => Err(format!(
+            "resolves to {}, outside the repository (through a link)",
+            real.display()
+        )),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// Finds and reads the board. `Ok(None)`: there is no board in this repository.

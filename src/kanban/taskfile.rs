@@ -66,10 +66,9 @@ pub(crate) fn load_dir(
         // A task file that is a link is read (and moved) at its target, when that is a file
         // in the repository; a link out of it is refused: the board is the repository's.
         if entry.path_is_symlink() {
-            let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-            match std::fs::canonicalize(entry.path()) {
-                Ok(t) if t.starts_with(&real_root) && t.is_file() => {}
-                Ok(t) if !t.starts_with(&real_root) => {
+            match fsutil::resolve(root, entry.path()) {
+                Ok((t, true)) if t.is_file() => {}
+                Ok((t, false)) => {
                     let message = format!(
                         "the task file is a link to {}, outside the repository; not read",
                         t.display()

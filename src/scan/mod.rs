@@ -1129,12 +1129,9 @@ impl Progress {
 
 /// Reads a file, refusing one that resolves outside the repository (a symlink out).
 fn read_inside(root: &Path, rel: &str) -> Result<Vec<u8>, String> {
-    let abs = root.join(rel);
-    let real = abs
-        .canonicalize()
-        .map_err(|e| format!("cannot read: {e}"))?;
-    let root_real = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    if !real.starts_with(&root_real) {
+    let (real, inside) =
+        crate::fsutil::resolve(root, &root.join(rel)).map_err(|e| format!("cannot read: {e}"))?;
+    if !inside {
         return Err("a link that points outside the repository".into());
     }
     std::fs::read(&real).map_err(|e| format!("cannot read: {e}"))
